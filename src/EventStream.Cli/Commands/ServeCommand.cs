@@ -1,0 +1,78 @@
+using System.CommandLine;
+using EventStream.Simulator;
+
+namespace EventStream.Cli.Commands;
+
+/// <summary><c>eventstream serve</c>: runs the simulated Events API until stopped; its first stdout line is the base URL.</summary>
+internal static class ServeCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var defaults = new SimulatorOptions();
+        var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 (0: any free port)", DefaultValueFactory = _ => 0 };
+        var token = new Option<string>("--token") { Description = "The auth-token the server accepts", DefaultValueFactory = _ => defaults.Token };
+        var client = new Option<string>("--client") { Description = "clientId in the URL", DefaultValueFactory = _ => defaults.ClientId };
+        var account = new Option<string>("--account") { Description = "accountId in the URL", DefaultValueFactory = _ => defaults.AccountId };
+        var brand = new Option<string>("--brand") { Description = "brandId in the URL", DefaultValueFactory = _ => defaults.BrandId };
+        var backlog = new Option<int>("--backlog") { Description = "Events generated over the last hour before start", DefaultValueFactory = _ => 1000 };
+        var liveRate = new Option<double>("--live-rate") { Description = "Live events per second", DefaultValueFactory = _ => 20 };
+        var lateShare = new Option<double>("--late-share") { Description = "Share of events that arrive late (0..1)", DefaultValueFactory = _ => 0.05 };
+        var maxLate = new Option<TimeSpan>("--max-late") { Description = "The most an event arrives late (e.g. 5s)", CustomParser = Duration.Parse, DefaultValueFactory = _ => defaults.MaxLate };
+        var errorRate = new Option<double>("--error-rate") { Description = "Share of requests answered with a 5xx (0..1)", DefaultValueFactory = _ => 0 };
+        var seed = new Option<int>("--seed") { Description = "Seed for data and faults", DefaultValueFactory = _ => defaults.Seed };
+        var rateLimit = new Option<double>("--rate-limit") { Description = "Requests per second per token (0: off)", DefaultValueFactory = _ => defaults.RequestsPerSecond };
+        var burst = new Option<int>("--burst") { Description = "Token bucket burst", DefaultValueFactory = _ => defaults.Burst };
+        var inclusive = new Option<bool>("--inclusive-bounds") { Description = "Treat start/end as inclusive (the documented reading is exclusive)" };
+
+        var command = new Command("serve", "Run the simulated Intilery Events API on 127.0.0.1. The first line printed is the base URL for --base-url.")
+        {
+            port, token, client, account, brand, backlog, liveRate, lateShare, maxLate, errorRate, seed, rateLimit, burst, inclusive,
+        };
+        command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
+        {
+            var options = new SimulatorOptions
+            {
+                Port = parse.GetValue(port),
+                Token = parse.GetValue(token)!,
+                ClientId = parse.GetValue(client)!,
+                AccountId = parse.GetValue(account)!,
+                BrandId = parse.GetValue(brand)!,
+                Backlog = parse.GetValue(backlog),
+                LiveRate = parse.GetValue(liveRate),
+                LateShare = parse.GetValue(lateShare),
+                MaxLate = parse.GetValue(maxLate),
+                ErrorRate = parse.GetValue(errorRate),
+                Seed = parse.GetValue(seed),
+                RequestsPerSecond = parse.GetValue(rateLimit),
+                Burst = parse.GetValue(burst),
+                InclusiveBounds = parse.GetValue(inclusive),
+            };
+            try
+            {
+                options.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                await error.WriteLineAsync($"eventstream serve: {ex.Message}").ConfigureAwait(false);
+                return Program.UsageError;
+            }
+
+            await using IntilerySimulator simulator = await IntilerySimulator.StartAsync(options, cancellationToken).ConfigureAwait(false);
+            await output.WriteLineAsync(simulator.BaseUrl.ToString()).ConfigureAwait(false);
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await error.WriteLineAsync(
+                $"Serving {simulator.EventCount} events for {options.ClientId}/{options.AccountId}/{options.BrandId} at {simulator.BaseUrl} "
+                + $"(live {options.LiveRate}/s, limit {(options.RequestsPerSecond > 0 ? $"{options.RequestsPerSecond}/s burst {options.Burst}" : "off")}). Ctrl+C stops.").ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}

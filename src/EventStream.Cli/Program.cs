@@ -1,0 +1,32 @@
+using System.CommandLine;
+using EventStream.Cli.Commands;
+
+namespace EventStream.Cli;
+
+/// <summary>The <c>eventstream</c> command: <c>tail</c>, <c>serve</c>.</summary>
+internal static class Program
+{
+    /// <summary>Exit code for bad arguments (usage printed).</summary>
+    public const int UsageError = 2;
+
+    public static Task<int> Main(string[] args) => RunAsync(args, Console.Out, Console.Error);
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("EventStream: the Intilery Events API as a real-time stream.")
+        {
+            ServeCommand.Create(output, error),
+        };
+        ParseResult parse = root.Parse(args);
+        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        if (parse.Errors.Count > 0)
+        {
+            // System.CommandLine prints the errors and the command's usage; we exit 2, the convention for bad usage.
+            configuration.Output = error;
+            await parse.InvokeAsync(configuration).ConfigureAwait(false);
+            return UsageError;
+        }
+
+        return await parse.InvokeAsync(configuration).ConfigureAwait(false);
+    }
+}

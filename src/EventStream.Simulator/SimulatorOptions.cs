@@ -1,0 +1,107 @@
+namespace EventStream.Simulator;
+
+/// <summary>How the simulated Events API behaves: identity, limits, data and faults.</summary>
+public sealed class SimulatorOptions
+{
+    /// <summary>Port on 127.0.0.1; 0 picks a free one.</summary>
+    public int Port { get; set; }
+
+    /// <summary>The auth token the server accepts.</summary>
+    public string Token { get; set; } = "demo-token";
+
+    /// <summary>The client id in the URL.</summary>
+    public string ClientId { get; set; } = "demo";
+
+    /// <summary>The account id in the URL.</summary>
+    public string AccountId { get; set; } = "demo";
+
+    /// <summary>The brand id in the URL.</summary>
+    public string BrandId { get; set; } = "DEMO";
+
+    /// <summary>Token bucket rate per auth token; 0 turns rate limiting off.</summary>
+    public double RequestsPerSecond { get; set; } = 100;
+
+    /// <summary>Token bucket capacity.</summary>
+    public int Burst { get; set; } = 500;
+
+    /// <summary>Whether <c>start</c>/<c>end</c> include events exactly at the bound (the documented reading is exclusive).</summary>
+    public bool InclusiveBounds { get; set; }
+
+    /// <summary>Largest request accepted, request line and headers and body together; beyond it, 413.</summary>
+    public int MaxRequestBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Events generated over the hour before start.</summary>
+    public int Backlog { get; set; }
+
+    /// <summary>How far back the backlog reaches.</summary>
+    public TimeSpan BacklogSpan { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Live events per second (0: none).</summary>
+    public double LiveRate { get; set; }
+
+    /// <summary>Share of generated events whose eventTime lags their receipt by up to <see cref="MaxLate"/>.</summary>
+    public double LateShare { get; set; }
+
+    /// <summary>The most a late event lags.</summary>
+    public TimeSpan MaxLate { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Share of generated events that come in bursts sharing one millisecond.</summary>
+    public double BurstShare { get; set; } = 0.05;
+
+    /// <summary>The most events one burst puts in a millisecond.</summary>
+    public int MaxBurstSize { get; set; } = 200;
+
+    /// <summary>Delay between receipt and visibility to queries (index refresh), drawn up to this bound.</summary>
+    public TimeSpan MaxIndexDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Share of requests answered with a 5xx.</summary>
+    public double ErrorRate { get; set; }
+
+    /// <summary>Share of 200 responses whose body is cut short.</summary>
+    public double TruncateRate { get; set; }
+
+    /// <summary>Share of 200 responses whose body is not valid JSON.</summary>
+    public double MalformedRate { get; set; }
+
+    /// <summary>Latency added to every response, drawn up to this bound.</summary>
+    public TimeSpan MaxAddedLatency { get; set; }
+
+    /// <summary>Seed for data and faults; the same seed gives the same data and fault schedule.</summary>
+    public int Seed { get; set; } = 1;
+
+    /// <summary>The server's clock.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        Require(Port is >= 0 and <= 65535, nameof(Port), "must be 0..65535");
+        Require(!string.IsNullOrEmpty(Token), nameof(Token), "is required");
+        Require(!string.IsNullOrEmpty(ClientId), nameof(ClientId), "is required");
+        Require(!string.IsNullOrEmpty(AccountId), nameof(AccountId), "is required");
+        Require(!string.IsNullOrEmpty(BrandId), nameof(BrandId), "is required");
+        Require(RequestsPerSecond >= 0, nameof(RequestsPerSecond), "must be 0 (off) or more");
+        Require(Burst >= 1, nameof(Burst), "must be at least 1");
+        Require(Backlog >= 0, nameof(Backlog), "must be 0 or more");
+        Require(BacklogSpan > TimeSpan.Zero, nameof(BacklogSpan), "must be positive");
+        Require(LiveRate >= 0, nameof(LiveRate), "must be 0 or more");
+        Require(LateShare is >= 0 and <= 1, nameof(LateShare), "must be between 0 and 1");
+        Require(MaxLate >= TimeSpan.Zero, nameof(MaxLate), "must not be negative");
+        Require(BurstShare is >= 0 and <= 1, nameof(BurstShare), "must be between 0 and 1");
+        Require(MaxBurstSize >= 1, nameof(MaxBurstSize), "must be at least 1");
+        Require(MaxIndexDelay >= TimeSpan.Zero, nameof(MaxIndexDelay), "must not be negative");
+        Require(ErrorRate is >= 0 and <= 1, nameof(ErrorRate), "must be between 0 and 1");
+        Require(TruncateRate is >= 0 and <= 1, nameof(TruncateRate), "must be between 0 and 1");
+        Require(MalformedRate is >= 0 and <= 1, nameof(MalformedRate), "must be between 0 and 1");
+        Require(MaxAddedLatency >= TimeSpan.Zero, nameof(MaxAddedLatency), "must not be negative");
+        Require(TimeProvider is not null, nameof(TimeProvider), "is required");
+    }
+
+    private static void Require(bool condition, string name, string rule)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException($"{name} {rule}.", name);
+        }
+    }
+}

@@ -1,0 +1,358 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+
+namespace EventStream.Simulator;
+
+/// <summary>
+/// Makes realistic Intilery events: actions from the standard tracking plan, property values that fit each
+/// event's schema, and a stable pool of customers. Deterministic for a seed.
+/// </summary>
+public sealed class SyntheticEvents
+{
+    private static readonly string[] s_firstNames = ["Olivia", "Liam", "Amelia", "Noah", "Isla", "Oliver", "Ava", "George", "Mia", "Arthur", "Freya", "Leo", "Grace", "Harry", "Lily", "Oscar"];
+    private static readonly string[] s_lastNames = ["Hart", "Patel", "Jones", "Okafor", "Nowak", "Murphy", "Chen", "Garcia", "Evans", "Kowalski", "Silva", "Walker"];
+    private static readonly string[] s_userAgents =
+    [
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36",
+    ];
+
+    // Weights that make a feed look like a shop's: page views and product views dominate.
+    private static readonly Dictionary<string, int> s_weights = new()
+    {
+        ["page"] = 30, ["product_viewed"] = 20, ["identify"] = 6, ["product_list_viewed"] = 8, ["product_added"] = 6,
+        ["cart_viewed"] = 4, ["checkout_started"] = 3, ["order_completed"] = 3, ["email_sent"] = 5, ["email_opened"] = 4,
+        ["email_link_clicked"] = 2, ["sms_sent"] = 2, ["sms_delivered"] = 2, ["products_searched"] = 4, ["signed_in"] = 3,
+    };
+
+    private readonly Random _random;
+    private readonly TrackingPlan _plan;
+    private readonly Customer[] _customers;
+    private readonly int[] _cumulativeWeights;
+    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    private readonly Lock _lock = new();
+
+    /// <summary>Creates a generator.</summary>
+    /// <param name="seed">The seed: the same seed gives the same events.</param>
+    /// <param name="clientId">The <c>clientId</c> written into events.</param>
+    /// <param name="accountId">The <c>accountId</c> written into events.</param>
+    /// <param name="brandId">The <c>brandId</c> written into events.</param>
+    /// <param name="customers">How many distinct customers to draw from.</param>
+    public SyntheticEvents(int seed = 1, string clientId = "demo", string accountId = "demo", string brandId = "DEMO", int customers = 500)
+    {
+        _random = new Random(seed);
+        _plan = TrackingPlan.Standard;
+        ClientId = clientId;
+        AccountId = accountId;
+        BrandId = brandId;
+        _customers = new Customer[Math.Max(1, customers)];
+        for (int i = 0; i < _customers.Length; i++)
+        {
+            string first = Pick(s_firstNames), last = Pick(s_lastNames);
+            _customers[i] = new Customer(
+                NewGuid(),
+                "CU-" + _random.Next(100000, 999999).ToString(CultureInfo.InvariantCulture),
+                $"{first.ToLowerInvariant()}.{last.ToLowerInvariant()}{i}@example.com",
+                first,
+                last,
+                $"203.0.113.{_random.Next(1, 255)}",
+                Pick(s_userAgents));
+        }
+
+        _cumulativeWeights = new int[_plan.Events.Count];
+        int sum = 0;
+        for (int i = 0; i < _plan.Events.Count; i++)
+        {
+            sum += s_weights.GetValueOrDefault(_plan.Events[i].Action, 1);
+            _cumulativeWeights[i] = sum;
+        }
+    }
+
+    /// <summary>The <c>clientId</c> written into events.</summary>
+    public string ClientId { get; }
+
+    /// <summary>The <c>accountId</c> written into events.</summary>
+    public string AccountId { get; }
+
+    /// <summary>The <c>brandId</c> written into events.</summary>
+    public string BrandId { get; }
+
+    /// <summary>The actions of the standard tracking plan.</summary>
+    public IEnumerable<string> Actions => _plan.Events.Select(e => e.Action);
+
+    /// <summary>Makes one event.</summary>
+    /// <param name="eventTime">When it happened (truncated to the millisecond, as the API stores it).</param>
+    /// <param name="receivedTime">When the server got it; by default a little after <paramref name="eventTime"/>.</param>
+    /// <param name="visibleAt">When queries see it; by default at <paramref name="receivedTime"/>.</param>
+    /// <param name="action">The action; by default drawn from the plan with realistic weights.</param>
+    /// <returns>The event.</returns>
+    public SimulatedEvent Create(DateTimeOffset eventTime, DateTimeOffset? receivedTime = null, DateTimeOffset? visibleAt = null, string? action = null)
+    {
+        lock (_lock)
+        {
+            eventTime = TruncateToMs(eventTime);
+            DateTimeOffset received = TruncateToMs(receivedTime ?? eventTime.AddMilliseconds(_random.Next(50, 800)));
+            PlannedEvent planned = action is null ? PickEvent() : _plan.Find(action) ?? new PlannedEvent(action, action, null);
+            string eventId = NewGuid();
+            Customer customer = Pick(_customers);
+            _buffer.ResetWrittenCount();
+            using (var writer = new Utf8JsonWriter(_buffer, WriterOptions))
+            {
+                WriteEvent(writer, planned, customer, eventId, eventTime, received);
+            }
+
+            return new SimulatedEvent(eventId, planned.Action, eventTime, received, visibleAt ?? received, _buffer.WrittenSpan.ToArray());
+        }
+    }
+
+    /// <summary>A page body as the API sends it: <c>{"data":[…],"total":N}</c>.</summary>
+    /// <param name="events">The page's events.</param>
+    /// <param name="total">The value of <c>total</c>; omitted when <see langword="null"/>.</param>
+    /// <returns>The UTF-8 JSON body.</returns>
+    public static byte[] Page(IReadOnlyList<SimulatedEvent> events, long? total = null)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var body = new ArrayBufferWriter<byte>(events.Sum(e => e.Json.Length + 1) + 64);
+        body.Write("{\"data\":["u8);
+        for (int i = 0; i < events.Count; i++)
+        {
+            if (i > 0)
+            {
+                body.Write(","u8);
+            }
+
+            body.Write(events[i].Json);
+        }
+
+        body.Write("]"u8);
+        if (total is { } t)
+        {
+            body.Write(",\"total\":"u8);
+            body.Write(System.Text.Encoding.UTF8.GetBytes(t.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        body.Write("}"u8);
+        return body.WrittenSpan.ToArray();
+    }
+
+    // The API's JSON is not HTML-escaped ('+', '<', '&' and non-ASCII letters appear as themselves).
+    internal static JsonWriterOptions WriterOptions { get; } = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    internal static DateTimeOffset TruncateToMs(DateTimeOffset time)
+        => new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+
+    internal static string FormatTime(DateTimeOffset time)
+        => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>A random number in [0, 1) from this generator's sequence.</summary>
+    internal double NextDouble()
+    {
+        lock (_lock)
+        {
+            return _random.NextDouble();
+        }
+    }
+
+    internal int Next(int minValue, int maxValue)
+    {
+        lock (_lock)
+        {
+            return _random.Next(minValue, maxValue);
+        }
+    }
+
+    private void WriteEvent(Utf8JsonWriter w, PlannedEvent planned, Customer c, string eventId, DateTimeOffset eventTime, DateTimeOffset received)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", c.Id);
+        w.WriteString("externalId", c.ExternalId);
+        w.WriteString("email", c.Email);
+        w.WriteString("eventId", eventId);
+        w.WriteString("eventTime", FormatTime(eventTime));
+        w.WriteString("receivedTime", FormatTime(received));
+        w.WriteString("eventAction", planned.Action);
+        w.WriteString("clientId", ClientId);
+        w.WriteString("accountId", AccountId);
+        w.WriteString("brandId", BrandId);
+        w.WriteString("customerId", c.Id);
+        w.WriteString("userId", c.Id);
+        w.WriteString("source", "SEGMENT_API");
+        w.WriteStartObject("rawData");
+        w.WriteString("userId", c.Id);
+        string kind = planned.Action is "identify" or "page" or "screen" ? planned.Action : "track";
+        w.WriteString("action", kind);
+        w.WriteString("event", planned.Name);
+        w.WriteStartObject("context");
+        w.WriteString("ip", c.Ip);
+        w.WriteString("user_agent", c.UserAgent);
+        w.WriteStartObject("traits");
+        w.WriteString("email", c.Email);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WritePropertyName(kind == "identify" ? "traits" : "properties");
+        if (planned.Properties is { } schema)
+        {
+            WriteValue(w, schema, "properties", c, depth: 0);
+        }
+        else
+        {
+            w.WriteStartObject();
+            w.WriteEndObject();
+        }
+
+        if (planned.Action.StartsWith("email_", StringComparison.Ordinal) || planned.Action.StartsWith("sms_", StringComparison.Ordinal))
+        {
+            w.WriteString("sendType", planned.Action.StartsWith("sms_", StringComparison.Ordinal) ? "sms" : "email");
+        }
+
+        w.WriteString("timestamp", FormatTime(eventTime));
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private void WriteValue(Utf8JsonWriter w, JsonElement schema, string name, Customer c, int depth)
+    {
+        if (schema.TryGetProperty("enum", out JsonElement values) && values.ValueKind == JsonValueKind.Array && values.GetArrayLength() > 0)
+        {
+            values[_random.Next(values.GetArrayLength())].WriteTo(w);
+            return;
+        }
+
+        string type = TypeOf(schema);
+        switch (type)
+        {
+            case "object":
+                w.WriteStartObject();
+                if (schema.TryGetProperty("properties", out JsonElement properties) && depth < 4)
+                {
+                    foreach (JsonProperty p in properties.EnumerateObject())
+                    {
+                        bool required = IsRequired(schema, p.Name);
+                        if (!required && _random.Next(5) == 0)
+                        {
+                            continue; // optional properties are sometimes left out
+                        }
+
+                        w.WritePropertyName(p.Name);
+                        WriteValue(w, p.Value, p.Name, c, depth + 1);
+                    }
+                }
+
+                w.WriteEndObject();
+                break;
+            case "array":
+                w.WriteStartArray();
+                int count = _random.Next(1, 4);
+                for (int i = 0; i < count; i++)
+                {
+                    if (schema.TryGetProperty("items", out JsonElement items))
+                    {
+                        WriteValue(w, items, name, c, depth + 1);
+                    }
+                    else
+                    {
+                        w.WriteStringValue("item" + i.ToString(CultureInfo.InvariantCulture));
+                    }
+                }
+
+                w.WriteEndArray();
+                break;
+            case "integer":
+                w.WriteNumberValue(_random.Next(0, 1000));
+                break;
+            case "number":
+                w.WriteNumberValue(Math.Round(_random.NextDouble() * 200, 2));
+                break;
+            case "boolean":
+                w.WriteBooleanValue(_random.Next(2) == 0);
+                break;
+            case "null":
+                w.WriteNullValue();
+                break;
+            default:
+                WriteString(w, schema, name, c);
+                break;
+        }
+    }
+
+    private void WriteString(Utf8JsonWriter w, JsonElement schema, string name, Customer c)
+    {
+        string? format = schema.TryGetProperty("format", out JsonElement f) ? f.GetString() : null;
+        string value = format switch
+        {
+            "date-time" => FormatTime(new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(_random.Next(0, 500_000))),
+            "uuid" => NewGuid(),
+            _ => name switch
+            {
+                "email" => c.Email,
+                "firstName" or "first_name" => c.FirstName,
+                "lastName" or "last_name" => c.LastName,
+                "name" => $"{c.FirstName} {c.LastName}",
+                "currency" => Pick(["GBP", "EUR", "USD"]),
+                "url" or "image_url" or "avatar" or "website" => $"https://shop.example.com/{name}/{_random.Next(1, 5000)}",
+                "path" => $"/products/{_random.Next(1, 5000)}",
+                "phone" => $"+4477009{_random.Next(10000, 99999)}",
+                _ when name.EndsWith("_id", StringComparison.Ordinal) || name == "id" => $"{name.ToUpperInvariant()}-{_random.Next(1, 100000)}",
+                _ => $"{name} {_random.Next(1, 100)}",
+            },
+        };
+        w.WriteStringValue(value);
+    }
+
+    private static bool IsRequired(JsonElement schema, string name)
+    {
+        if (schema.TryGetProperty("required", out JsonElement required) && required.ValueKind == JsonValueKind.Array)
+        {
+            foreach (JsonElement r in required.EnumerateArray())
+            {
+                if (r.ValueEquals(name))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private string TypeOf(JsonElement schema)
+    {
+        if (!schema.TryGetProperty("type", out JsonElement type))
+        {
+            return "string";
+        }
+
+        if (type.ValueKind == JsonValueKind.Array)
+        {
+            // A union such as ["integer","null"]: mostly the first non-null type, sometimes null.
+            var options = type.EnumerateArray().Select(t => t.GetString() ?? "string").ToArray();
+            string[] nonNull = options.Where(t => t != "null").ToArray();
+            return nonNull.Length == 0 || (nonNull.Length < options.Length && _random.Next(10) == 0) ? "null" : nonNull[_random.Next(nonNull.Length)];
+        }
+
+        return type.GetString() ?? "string";
+    }
+
+    private PlannedEvent PickEvent()
+    {
+        int roll = _random.Next(_cumulativeWeights[^1]);
+        int index = Array.BinarySearch(_cumulativeWeights, roll + 1);
+        return _plan.Events[index < 0 ? ~index : index];
+    }
+
+    private T Pick<T>(T[] items) => items[_random.Next(items.Length)];
+
+    private string NewGuid()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        _random.NextBytes(bytes);
+        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40); // version 4
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
+        return new Guid(bytes).ToString();
+    }
+
+    private sealed record Customer(string Id, string ExternalId, string Email, string FirstName, string LastName, string Ip, string UserAgent);
+}

@@ -1,0 +1,197 @@
+using System.Text.Json;
+using EventStream.Parsing.Internal;
+
+namespace EventStream.Parsing;
+
+/// <summary>
+/// Reads an Events API page (<c>{"data":[event, …], …}</c>) one event at a time. <see cref="MoveNext"/> and
+/// <see cref="Header"/> allocate nothing, so an event can be dropped for free; <see cref="Materialize"/> builds
+/// the <see cref="IntileryEvent"/> for one worth keeping. <c>data</c> may sit anywhere among other members,
+/// unknown members are skipped, and any malformed or truncated input ends in <see cref="EventPageFormatException"/>.
+/// </summary>
+/// <example>
+/// <code>
+/// var reader = new EventPageReader(body);
+/// while (reader.MoveNext())
+/// {
+///     if (reader.Header.EventAction.SequenceEqual("email_opened"u8)) events.Add(reader.Materialize());
+/// }
+/// </code>
+/// </example>
+public ref struct EventPageReader
+{
+    private readonly ReadOnlySpan<byte> _page;
+    private readonly Utf8StringCache _cache;
+    private Utf8JsonReader _reader;
+    private EventFields _fields;
+    private byte[]? _scratch;
+    private State _state;
+    private int _index;
+    private bool _sawData;
+
+    /// <summary>Creates a reader over a whole response body.</summary>
+    /// <param name="page">The UTF-8 JSON body.</param>
+    public EventPageReader(ReadOnlySpan<byte> page) : this(page, new Utf8StringCache()) { }
+
+    internal EventPageReader(ReadOnlySpan<byte> page, Utf8StringCache cache)
+    {
+        _page = page;
+        _cache = cache;
+        _reader = new Utf8JsonReader(page, isFinalBlock: true, state: default);
+        _fields = default;
+        _scratch = null;
+        _state = State.Start;
+        _index = -1;
+        _sawData = false;
+        Total = null;
+    }
+
+    private enum State { Start, InData, AfterData, Done }
+
+    /// <summary>The page's <c>total</c> (hits for the query), when the API sent it. Known once <see cref="MoveNext"/> has returned <see langword="false"/>, or earlier if it preceded <c>data</c>.</summary>
+    public long? Total { get; private set; }
+
+    /// <summary>How many events have been read so far.</summary>
+    public readonly int Count => _index + 1;
+
+    /// <summary>The header of the current event.</summary>
+    public readonly EventHeader Header
+    {
+        get
+        {
+            EnsureOnEvent();
+            return new EventHeader(
+                _fields.EventId.Resolve(_page, _scratch),
+                _fields.EventAction.Resolve(_page, _scratch),
+                _fields.EventTime,
+                _fields.ReceivedTime,
+                _page[_fields.EventStart.._fields.EventEnd]);
+        }
+    }
+
+    /// <summary>Moves to the next event.</summary>
+    /// <returns><see langword="true"/> when on an event; <see langword="false"/> once the page has been read to its end.</returns>
+    /// <exception cref="EventPageFormatException">The page is malformed or truncated.</exception>
+    public bool MoveNext()
+    {
+        try
+        {
+            return MoveNextCore();
+        }
+        catch (JsonException ex)
+        {
+            _state = State.Done;
+            ThrowHelper.Format("the body is not valid JSON: " + ex.Message, _reader.BytesConsumed, ex);
+            return false;
+        }
+        catch (EventPageFormatException)
+        {
+            _state = State.Done;
+            throw;
+        }
+    }
+
+    /// <summary>Builds the current event: its envelope strings (repeated values shared) and a copy of its JSON.</summary>
+    /// <returns>The event.</returns>
+    public readonly IntileryEvent Materialize()
+    {
+        EnsureOnEvent();
+        return new IntileryEvent(_fields, _page, _scratch, _cache);
+    }
+
+    private bool MoveNextCore()
+    {
+        switch (_state)
+        {
+            case State.Start:
+                if (!EventScanner.Read(ref _reader) || _reader.TokenType != JsonTokenType.StartObject)
+                {
+                    ThrowHelper.Format("the body is not a JSON object", _reader.TokenStartIndex);
+                }
+
+                if (!ReadMembersUntilData())
+                {
+                    return false;
+                }
+
+                _state = State.InData;
+                goto case State.InData;
+            case State.InData:
+                if (!EventScanner.Read(ref _reader))
+                {
+                    ThrowHelper.Format("the body ended inside data", _reader.BytesConsumed);
+                }
+
+                if (_reader.TokenType != JsonTokenType.EndArray)
+                {
+                    _index++;
+                    EventScanner.Scan(ref _reader, ref _fields, ref _scratch, _index);
+                    return true;
+                }
+
+                _state = State.AfterData;
+                ReadMembersUntilData();
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    // Reads root members, skipping unknown ones, until "data" (true: on its '[') or the end of the root (false).
+    private bool ReadMembersUntilData()
+    {
+        while (EventScanner.Read(ref _reader) && _reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (_reader.ValueTextEquals("data"u8))
+            {
+                if (_sawData)
+                {
+                    ThrowHelper.Format("data appears twice", _reader.TokenStartIndex);
+                }
+
+                _sawData = true;
+                if (!EventScanner.Read(ref _reader) || _reader.TokenType != JsonTokenType.StartArray)
+                {
+                    ThrowHelper.Format("data is not an array", _reader.TokenStartIndex);
+                }
+
+                return true;
+            }
+
+            bool isTotal = _reader.ValueTextEquals("total"u8);
+            EventScanner.Read(ref _reader);
+            if (isTotal && _reader.TokenType == JsonTokenType.Number && _reader.TryGetInt64(out long total))
+            {
+                Total = total;
+            }
+
+            _reader.Skip();
+        }
+
+        if (_reader.TokenType != JsonTokenType.EndObject || _reader.CurrentDepth != 0)
+        {
+            ThrowHelper.Format("the body ended before its closing brace", _reader.BytesConsumed);
+        }
+
+        if (EventScanner.Read(ref _reader))
+        {
+            ThrowHelper.Format("unexpected data after the body", _reader.TokenStartIndex);
+        }
+
+        if (!_sawData)
+        {
+            ThrowHelper.Format("the body has no data array", _reader.BytesConsumed);
+        }
+
+        _state = State.Done;
+        return false;
+    }
+
+    private readonly void EnsureOnEvent()
+    {
+        if (_state != State.InData || _index < 0)
+        {
+            throw new InvalidOperationException("The reader is not on an event; call MoveNext first.");
+        }
+    }
+}
