@@ -53,8 +53,17 @@ internal static class ServeCommand
             }
             catch (ArgumentException ex)
             {
-                await error.WriteLineAsync($"eventstream serve: {ex.Message}").ConfigureAwait(false);
-                return Program.UsageError;
+                string flag = ex.ParamName switch
+                {
+                    nameof(SimulatorOptions.ClientId) => "--client",
+                    nameof(SimulatorOptions.AccountId) => "--account",
+                    nameof(SimulatorOptions.BrandId) => "--brand",
+                    nameof(SimulatorOptions.RequestsPerSecond) => "--rate-limit",
+                    nameof(SimulatorOptions.InclusiveBounds) => "--inclusive-bounds",
+                    _ => "--" + System.Text.RegularExpressions.Regex.Replace(ex.ParamName ?? "", "(?<!^)([A-Z])", "-$1").ToLowerInvariant(),
+                };
+                string rule = ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal);
+                return await Usage.FailAsync(parse, $"{flag}: {rule}", error).ConfigureAwait(false);
             }
 
             await using IntilerySimulator simulator = await IntilerySimulator.StartAsync(options, cancellationToken).ConfigureAwait(false);

@@ -268,8 +268,9 @@ public sealed class EventsApiClient : IDisposable, IAsyncDisposable
         return null;
     }
 
+    // A server that echoes the token must not make us show it. Very short "tokens" would match ordinary words, and are no secret.
     private string? Redact(string? text)
-        => text is null ? null : text.Replace(_options.AuthToken, "***", StringComparison.Ordinal);
+        => text is null || _options.AuthToken.Length < 8 ? text : text.Replace(_options.AuthToken, "***", StringComparison.Ordinal);
 
     private ResiliencePipeline BuildPipeline()
     {
@@ -284,8 +285,12 @@ public sealed class EventsApiClient : IDisposable, IAsyncDisposable
                 UseJitter = true,
                 Delay = _options.RetryBaseDelay,
                 MaxDelay = _options.MaxRetryDelay,
+                // Retry-After is a floor: add a little (20 ms plus up to 10% jitter) so that timer granularity and
+                // many clients waking at once do not land a hair early and earn another 429.
                 DelayGenerator = static args => ValueTask.FromResult(
-                    args.Outcome.Exception is EventsApiException { RetryAfter: { } after } ? after : (TimeSpan?)null),
+                    args.Outcome.Exception is EventsApiException { RetryAfter: { } after }
+                        ? after + TimeSpan.FromMilliseconds(20) + (after * 0.1 * Random.Shared.NextDouble())
+                        : (TimeSpan?)null),
                 OnRetry = args =>
                 {
                     Interlocked.Increment(ref _retries);

@@ -45,7 +45,7 @@ public sealed class EventsApiOptions
     /// <value>Default 100, the API's documented limit.</value>
     public int RequestsPerSecond { get; set; } = 100;
 
-    /// <summary>The token bucket's capacity (the burst).</summary>
+    /// <summary>The API's burst. The client's bucket holds 5% fewer tokens (at most 5 fewer), so that network jitter never turns into a 429.</summary>
     /// <value>Default 500, the API's documented burst.</value>
     public int Burst { get; set; } = 500;
 

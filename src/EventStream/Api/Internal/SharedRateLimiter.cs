@@ -1,44 +1,51 @@
-using System.Threading.RateLimiting;
-
 namespace EventStream.Api.Internal;
 
 /// <summary>
 /// One token bucket per (auth token, rate, burst, clock), shared by every client that uses that token, so that
-/// several feeds in one process together stay within the API's limit. Reference-counted: the bucket and its
-/// replenishment timer go away with the last client.
+/// several feeds in one process together stay within the API's limit. Reference-counted: it goes away with the last client.
 /// </summary>
+/// <remarks>
+/// A continuous bucket on <see cref="TimeProvider"/> rather than System.Threading.RateLimiting's
+/// <c>TokenBucketRateLimiter</c>: that one reads the Stopwatch even when replenished by hand, so it cannot run on a
+/// fake clock, and its timer-driven refill credits time in whole periods. Waiters queue in FIFO order on a semaphore;
+/// the one at the head sleeps exactly until its token is due. The bucket holds a few tokens fewer than the
+/// server's burst so that network jitter (requests sent in order but arriving bunched) never becomes a 429.
+/// </remarks>
 internal sealed class SharedRateLimiter : IDisposable
 {
     private static readonly Dictionary<Key, SharedRateLimiter> s_limiters = [];
 
     private readonly Key _key;
-    private readonly TokenBucketRateLimiter _bucket;
-    private readonly ITimer _timer;
-    private readonly Lock _replenishLock = new();
-    private long _lastTimestamp;
-    private double _owed;
+    private readonly double _capacity;
+    private readonly SemaphoreSlim _queue = new(1, 1);
+    private readonly Lock _lock = new();
+    private double _tokens;
+    private long _last;
     private int _refCount;
 
     private SharedRateLimiter(Key key)
     {
         _key = key;
-        _bucket = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = key.Burst,
-            TokensPerPeriod = 1,
-            ReplenishmentPeriod = TimeSpan.FromTicks(Math.Max(1, TimeSpan.TicksPerSecond / key.RequestsPerSecond)),
-            AutoReplenishment = false,
-            QueueLimit = int.MaxValue,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        });
-        _lastTimestamp = key.TimeProvider.GetTimestamp();
-        // Replenish from elapsed clock time, not tick count, so a late timer never lowers the rate.
-        TimeSpan period = TimeSpan.FromMilliseconds(Math.Clamp(1000.0 / key.RequestsPerSecond, 5, 100));
-        _timer = key.TimeProvider.CreateTimer(static s => ((SharedRateLimiter)s!).Replenish(), this, period, period);
+        _capacity = key.Burst - Reserve(key.Burst);
+        _tokens = _capacity;
+        _last = key.TimeProvider.GetTimestamp();
     }
 
-    /// <summary>The number of tokens available now.</summary>
-    public long AvailableTokens => _bucket.GetStatistics()?.CurrentAvailablePermits ?? 0;
+    /// <summary>Tokens held back from the server's burst to absorb jitter: 5% of it, at least 1 and at most 5 (none for a burst of 1).</summary>
+    public static int Reserve(int burst) => burst < 2 ? 0 : Math.Clamp(burst / 20, 1, 5);
+
+    /// <summary>The number of whole tokens available now.</summary>
+    public long AvailableTokens
+    {
+        get
+        {
+            lock (_lock)
+            {
+                Refill();
+                return (long)Math.Floor(_tokens + 1e-9);
+            }
+        }
+    }
 
     /// <summary>Gets (or creates) the bucket for a token; dispose the result when the client is disposed.</summary>
     public static SharedRateLimiter Rent(string authToken, int requestsPerSecond, int burst, TimeProvider timeProvider)
@@ -57,14 +64,70 @@ internal sealed class SharedRateLimiter : IDisposable
         }
     }
 
-    /// <summary>Waits for one token.</summary>
-    public async ValueTask AcquireAsync(CancellationToken cancellationToken)
+    /// <summary>Waits for one token (FIFO among waiters).</summary>
+    public ValueTask AcquireAsync(CancellationToken cancellationToken)
     {
-        using RateLimitLease lease = await _bucket.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
-        if (!lease.IsAcquired)
+        // Fast path: nobody queued and a token is there.
+        if (_queue.Wait(0, CancellationToken.None))
         {
-            throw new InvalidOperationException("The rate limiter's queue is full.");
+            bool taken;
+            try
+            {
+                taken = TryTake(out _);
+            }
+            finally
+            {
+                _queue.Release();
+            }
+
+            if (taken)
+            {
+                return ValueTask.CompletedTask;
+            }
         }
+
+        return WaitAsync(cancellationToken);
+    }
+
+    private async ValueTask WaitAsync(CancellationToken cancellationToken)
+    {
+        await _queue.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (!TryTake(out TimeSpan wait))
+            {
+                await Task.Delay(wait, _key.TimeProvider, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _queue.Release();
+        }
+    }
+
+    private bool TryTake(out TimeSpan wait)
+    {
+        lock (_lock)
+        {
+            Refill();
+            if (_tokens >= 1 - 1e-9)
+            {
+                _tokens -= 1;
+                wait = TimeSpan.Zero;
+                return true;
+            }
+
+            // Round up to the clock's tick so the next check finds the token.
+            wait = TimeSpan.FromTicks((long)Math.Ceiling((1 - _tokens) / _key.RequestsPerSecond * TimeSpan.TicksPerSecond));
+            return false;
+        }
+    }
+
+    private void Refill()
+    {
+        long now = _key.TimeProvider.GetTimestamp();
+        _tokens = Math.Min(_capacity, _tokens + (_key.TimeProvider.GetElapsedTime(_last, now).TotalSeconds * _key.RequestsPerSecond));
+        _last = now;
     }
 
     public void Dispose()
@@ -77,25 +140,6 @@ internal sealed class SharedRateLimiter : IDisposable
             }
 
             s_limiters.Remove(_key);
-        }
-
-        _timer.Dispose();
-        _bucket.Dispose();
-    }
-
-    private void Replenish()
-    {
-        lock (_replenishLock)
-        {
-            long now = _key.TimeProvider.GetTimestamp();
-            _owed += _key.TimeProvider.GetElapsedTime(_lastTimestamp, now).TotalSeconds * _key.RequestsPerSecond;
-            _lastTimestamp = now;
-            int whole = (int)Math.Min(_owed, _key.Burst);
-            _owed = Math.Min(_owed - whole, 1);
-            for (int i = 0; i < whole; i++)
-            {
-                _bucket.TryReplenish();
-            }
         }
     }
 

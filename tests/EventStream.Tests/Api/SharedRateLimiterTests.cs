@@ -1,0 +1,63 @@
+using EventStream.Api.Internal;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EventStream.Tests.Api;
+
+public class SharedRateLimiterTests
+{
+    [Fact]
+    public async Task Acquire_BeyondBurst_WaitsForReplenishmentAtTheConfiguredRate()
+    {
+        var time = new FakeTimeProvider();
+        using SharedRateLimiter limiter = SharedRateLimiter.Rent("token-" + Guid.NewGuid(), requestsPerSecond: 10, burst: 4, time); // 3 after the reserve
+
+        for (int i = 0; i < 3; i++)
+        {
+            await limiter.AcquireAsync(CancellationToken.None);
+        }
+
+        ValueTask fourth = limiter.AcquireAsync(CancellationToken.None);
+        Assert.False(fourth.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(90));
+        Assert.False(fourth.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(10));
+        await fourth.AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(0, limiter.AvailableTokens);
+    }
+
+    [Fact]
+    public void Rent_SameToken_SharesOneBucket_DifferentTokenDoesNot()
+    {
+        var time = new FakeTimeProvider();
+        string token = "token-" + Guid.NewGuid();
+        using SharedRateLimiter a = SharedRateLimiter.Rent(token, 10, 2, time);
+        using SharedRateLimiter b = SharedRateLimiter.Rent(token, 10, 2, time);
+        using SharedRateLimiter other = SharedRateLimiter.Rent(token + "x", 10, 2, time);
+
+        Assert.Same(a, b);
+        Assert.NotSame(a, other);
+    }
+
+    [Fact]
+    public void Replenish_NeverExceedsBurst()
+    {
+        var time = new FakeTimeProvider();
+        using SharedRateLimiter limiter = SharedRateLimiter.Rent("token-" + Guid.NewGuid(), 100, 6, time);
+
+        time.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(5, limiter.AvailableTokens);
+    }
+
+    [Theory]
+    [InlineData(500, 495)]
+    [InlineData(50, 48)]
+    [InlineData(10, 9)]
+    [InlineData(1, 1)]
+    public void Capacity_KeepsAReserveBelowTheServersBurst(int burst, long capacity)
+    {
+        using SharedRateLimiter limiter = SharedRateLimiter.Rent("token-" + Guid.NewGuid(), 100, burst, new FakeTimeProvider());
+
+        Assert.Equal(capacity, limiter.AvailableTokens);
+    }
+}
