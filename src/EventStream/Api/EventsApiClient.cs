@@ -138,6 +138,7 @@ public sealed class EventsApiClient : IDisposable, IAsyncDisposable
         try
         {
             using HttpResponseMessage response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+            _limiter.OnResponse();
             requestId = response.Headers.TryGetValues(RequestIdHeader, out IEnumerable<string>? ids) ? ids.FirstOrDefault() : null;
             if (!response.IsSuccessStatusCode)
             {

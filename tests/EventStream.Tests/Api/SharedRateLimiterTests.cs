@@ -10,6 +10,7 @@ public class SharedRateLimiterTests
     {
         var time = new FakeTimeProvider();
         using SharedRateLimiter limiter = SharedRateLimiter.Rent("token-" + Guid.NewGuid(), requestsPerSecond: 10, burst: 4, time); // 3 after the reserve
+        limiter.OnResponse();
 
         for (int i = 0; i < 3; i++)
         {
@@ -39,14 +40,32 @@ public class SharedRateLimiterTests
     }
 
     [Fact]
-    public void Replenish_NeverExceedsBurst()
+    public async Task Replenish_NeverExceedsCapacity()
     {
         var time = new FakeTimeProvider();
         using SharedRateLimiter limiter = SharedRateLimiter.Rent("token-" + Guid.NewGuid(), 100, 6, time);
+        limiter.OnResponse();
+        await limiter.AcquireAsync(CancellationToken.None);
 
         time.Advance(TimeSpan.FromSeconds(10));
 
         Assert.Equal(5, limiter.AvailableTokens);
+    }
+
+    [Fact]
+    public async Task Refill_StartsOnlyWithTheFirstResponse()
+    {
+        var time = new FakeTimeProvider();
+        using SharedRateLimiter limiter = SharedRateLimiter.Rent("token-" + Guid.NewGuid(), 10, 1, time);
+        await limiter.AcquireAsync(CancellationToken.None);
+
+        ValueTask second = limiter.AcquireAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(second.IsCompleted); // no response yet: the server may not have started draining
+
+        limiter.OnResponse();
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        await second.AsTask().WaitAsync(TimeSpan.FromSeconds(5));
     }
 
     [Theory]

@@ -8,8 +8,11 @@ namespace EventStream.Api.Internal;
 /// A continuous bucket on <see cref="TimeProvider"/> rather than System.Threading.RateLimiting's
 /// <c>TokenBucketRateLimiter</c>: that one reads the Stopwatch even when replenished by hand, so it cannot run on a
 /// fake clock, and its timer-driven refill credits time in whole periods. Waiters queue in FIFO order on a semaphore;
-/// the one at the head sleeps exactly until its token is due. The bucket holds a few tokens fewer than the
-/// server's burst so that network jitter (requests sent in order but arriving bunched) never becomes a 429.
+/// the one at the head sleeps exactly until its token is due.
+/// Two things keep the client's bucket from running ahead of the server's. The server starts draining only when
+/// the first request arrives, and that one is slow (connection set-up, a cold server); so refilling starts only once
+/// the first response is back (<see cref="OnResponse"/>). And the bucket holds a few tokens fewer than the server's
+/// burst, so that later jitter (requests sent in order but arriving bunched) never becomes a 429.
 /// </remarks>
 internal sealed class SharedRateLimiter : IDisposable
 {
@@ -21,6 +24,7 @@ internal sealed class SharedRateLimiter : IDisposable
     private readonly Lock _lock = new();
     private double _tokens;
     private long _last;
+    private bool _refilling;
     private int _refCount;
 
     private SharedRateLimiter(Key key)
@@ -61,6 +65,19 @@ internal sealed class SharedRateLimiter : IDisposable
 
             limiter._refCount++;
             return limiter;
+        }
+    }
+
+    /// <summary>Called when a response (any status) has arrived: from the first one on, the bucket refills.</summary>
+    public void OnResponse()
+    {
+        if (!Volatile.Read(ref _refilling))
+        {
+            lock (_lock)
+            {
+                _last = _key.TimeProvider.GetTimestamp();
+                _refilling = true;
+            }
         }
     }
 
@@ -126,7 +143,11 @@ internal sealed class SharedRateLimiter : IDisposable
     private void Refill()
     {
         long now = _key.TimeProvider.GetTimestamp();
-        _tokens = Math.Min(_capacity, _tokens + (_key.TimeProvider.GetElapsedTime(_last, now).TotalSeconds * _key.RequestsPerSecond));
+        if (_refilling)
+        {
+            _tokens = Math.Min(_capacity, _tokens + (_key.TimeProvider.GetElapsedTime(_last, now).TotalSeconds * _key.RequestsPerSecond));
+        }
+
         _last = now;
     }
 
