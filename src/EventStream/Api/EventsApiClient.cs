@@ -15,7 +15,7 @@ namespace EventStream.Api;
 /// retries transient failures with exponential backoff and jitter (honouring <c>Retry-After</c>), reads bodies
 /// into pooled buffers and parses them with <see cref="EventPageReader"/>.
 /// </summary>
-public sealed class EventsApiClient : IDisposable, IAsyncDisposable
+public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
 {
     private const string RequestIdHeader = "x-amzn-RequestId";
     private static readonly MediaTypeHeaderValue s_json = new("application/json");
@@ -77,13 +77,10 @@ public sealed class EventsApiClient : IDisposable, IAsyncDisposable
     /// <exception cref="ArgumentException">The query is invalid; the message names the parameter.</exception>
     /// <exception cref="EventsApiException">A permanent error, or a transient one that outlasted the retries.</exception>
     public Task<EventPage> GetPageAsync(EventsQuery query, CancellationToken cancellationToken = default)
-        => FetchAsync(query, static (body, requestId, _) => EventPage.Parse(body, requestId), (object?)null, null, cancellationToken);
+        => ((IPageSource)this).FetchAsync(query, static (ReadOnlySpan<byte> body, in ResponseInfo info, object? _) => EventPage.Parse(body, info.RequestId), (object?)null, null, cancellationToken);
 
-    /// <summary>
-    /// Sends one query (with pacing and retries) and hands the body to <paramref name="parse"/> while it is still in
-    /// the pooled buffer. A parse that throws <see cref="EventPageFormatException"/> counts as a bad response and is retried.
-    /// </summary>
-    internal async Task<TResult> FetchAsync<TState, TResult>(
+    /// <inheritdoc cref="IPageSource.FetchAsync"/>
+    async Task<TResult> IPageSource.FetchAsync<TState, TResult>(
         EventsQuery query,
         PageParser<TState, TResult> parse,
         TState state,
@@ -154,7 +151,8 @@ public sealed class EventsApiClient : IDisposable, IAsyncDisposable
             await using (stream.ConfigureAwait(false))
             {
                 using PooledBody body = await PooledBody.ReadAsync(stream, response.Content.Headers.ContentLength, _options.MaxResponseBytes, linked.Token).ConfigureAwait(false);
-                return parse(body.Span, requestId, state);
+                var info = new ResponseInfo(requestId, response.Headers.Date);
+                return parse(body.Span, info, state);
             }
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
@@ -342,6 +340,3 @@ public sealed class EventsApiClient : IDisposable, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 }
-
-/// <summary>Parses a response body while it sits in the client's pooled buffer.</summary>
-internal delegate TResult PageParser<TState, TResult>(ReadOnlySpan<byte> body, string? requestId, TState state);

@@ -1,0 +1,243 @@
+using System.Reactive.Subjects;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using EventStream.Api;
+using EventStream.Api.Internal;
+using EventStream.Checkpoints;
+using EventStream.Feed.Internal;
+using EventStream.Parsing;
+
+namespace EventStream.Feed;
+
+/// <summary>
+/// A real-time stream of Intilery events: one background poller (DESIGN.md §3) feeding a hot, shared
+/// <see cref="IObservable{T}"/> and any number of <see cref="ReadAllAsync"/> readers, with one set of HTTP requests.
+/// Polling starts with the first subscriber, the first reader, or <see cref="Connect"/>, and stops when disposed.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var feed = new EventFeed(apiOptions, new FeedOptions { Start = FeedStart.Latest(100) });
+/// await foreach (IntileryEvent e in feed.ReadAllAsync(cancellationToken))
+///     Console.WriteLine(e);
+/// </code>
+/// </example>
+public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, IAsyncDisposable
+{
+    private readonly IPageSource _source;
+    private readonly EventsApiClient? _ownedClient;
+    private readonly FeedOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ICheckpointStore _store;
+    private readonly Channel<FeedItem> _channel;
+    private readonly Subject<IntileryEvent> _subject = new();
+    private readonly BehaviorSubject<FeedStatus> _status;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _readersLock = new();
+    private readonly Lock _statusLock = new();
+    private Reader[] _readers = [];
+    private FeedEngine? _engine;
+    private Committer? _committer;
+    private Task? _poller;
+    private Task? _pump;
+    private int _started;
+    private int _disposed;
+    private long _rateLimited;
+    private long _retries;
+    private long _lastSave;
+
+    /// <summary>Creates a feed that reads through an existing client (which it does not dispose).</summary>
+    /// <param name="client">The API client.</param>
+    /// <param name="options">What to read and how; validated now.</param>
+    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    public EventFeed(EventsApiClient client, FeedOptions? options = null)
+        : this((IPageSource)(client ?? throw new ArgumentNullException(nameof(client))), options, ownedClient: null)
+    {
+    }
+
+    /// <summary>Creates a feed with its own client.</summary>
+    /// <param name="api">Where the API is and how to call it; validated now.</param>
+    /// <param name="options">What to read and how; validated now.</param>
+    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    public EventFeed(EventsApiOptions api, FeedOptions? options = null)
+        : this(new EventsApiClient(api), options)
+    {
+        _ownedClient = (EventsApiClient)_source;
+    }
+
+    internal EventFeed(IPageSource source, FeedOptions? options, EventsApiClient? ownedClient)
+    {
+        _source = source;
+        _ownedClient = ownedClient;
+        options ??= new FeedOptions();
+        options.Validate();
+        _options = options.Clone();
+        _time = _options.TimeProvider;
+        _store = _options.CheckpointStore ?? new InMemoryCheckpointStore();
+        _channel = Channel.CreateBounded<FeedItem>(new BoundedChannelOptions(_options.BufferCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _status = new BehaviorSubject<FeedStatus>(new FeedStatus(FeedState.Idle, null, null, null, null, Counters));
+    }
+
+    /// <summary>The feed's state, replaying the current one to each new subscriber.</summary>
+    public IObservable<FeedStatus> Status => _status;
+
+    /// <summary>The feed's current state.</summary>
+    public FeedStatus CurrentStatus => _status.Value;
+
+    /// <summary>What the feed has done so far.</summary>
+    public FeedCounters Counters
+    {
+        get
+        {
+            FeedEngine? e = _engine;
+            return new FeedCounters(
+                e?.Requests ?? 0,
+                e?.Delivered ?? 0,
+                e?.LateDelivered ?? 0,
+                e?.Duplicates ?? 0,
+                Interlocked.Read(ref _rateLimited),
+                Interlocked.Read(ref _retries),
+                e?.SweepRequests ?? 0);
+        }
+    }
+
+    /// <summary>Completes when the feed stops: when disposed or when it has delivered everything asked for; faults with a permanent error.</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>Complete once the head has reached the newest event and the settle sweep has covered it (for batch jobs, <c>tail --until-caught-up</c>).</summary>
+    public bool StopWhenCaughtUp { get; init; }
+
+    /// <summary>Starts polling (if it has not started). Disposing the result stops the feed.</summary>
+    /// <returns>A handle that disposes the feed.</returns>
+    public IDisposable Connect()
+    {
+        EnsureStarted();
+        return System.Reactive.Disposables.Disposable.Create(() => DisposeAsync().AsTask().GetAwaiter().GetResult());
+    }
+
+    /// <summary>Subscribes to the hot stream of events, starting polling on the first subscription.</summary>
+    /// <param name="observer">The observer; events it has returned from are what the checkpoint records as taken.</param>
+    /// <returns>A handle that unsubscribes (polling continues until the feed is disposed).</returns>
+    public IDisposable Subscribe(IObserver<IntileryEvent> observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        IDisposable subscription = _subject.Subscribe(observer);
+        EnsureStarted();
+        return subscription;
+    }
+
+    /// <summary>Reads events as they arrive, starting polling if needed. Several readers each see every event.</summary>
+    /// <param name="cancellationToken">Ends this reader (not the feed).</param>
+    /// <returns>The events; the enumeration ends when the feed completes and throws if it faults.</returns>
+    public async IAsyncEnumerable<IntileryEvent> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var reader = new Reader(_options.BufferCapacity);
+        lock (_readersLock)
+        {
+            _readers = [.. _readers, reader];
+        }
+
+        EnsureStarted();
+        try
+        {
+            ChannelReader<FeedItem> items = reader.Items.Reader;
+            while (await items.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (items.TryRead(out FeedItem item))
+                {
+                    if (item.Marker is { } marker)
+                    {
+                        marker.Release(); // every event before it has been taken: we were asked for the next one
+                        continue;
+                    }
+
+                    yield return item.Event!;
+                }
+            }
+        }
+        finally
+        {
+            lock (_readersLock)
+            {
+                _readers = [.. _readers.Where(r => r != reader)];
+            }
+
+            reader.Close();
+        }
+    }
+
+    /// <summary>Stops polling, saves the position consumers have taken, completes subscribers and readers.</summary>
+    /// <returns>A task that completes when stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            await _completion.Task.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            return;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_poller is not null)
+        {
+            await Quietly(_poller).ConfigureAwait(false);
+            await Quietly(_pump!).ConfigureAwait(false);
+        }
+
+        await SaveAsync(force: true).ConfigureAwait(false);
+        if (_status.Value.State != FeedState.Faulted)
+        {
+            Publish(FeedState.Stopped);
+            _subject.OnCompleted();
+            CompleteReaders(null);
+            _completion.TrySetResult();
+        }
+
+        _status.OnCompleted();
+        _ownedClient?.Dispose();
+        _stop.Dispose();
+    }
+
+    private static async Task Quietly(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Already reported through Completion and Status.
+        }
+    }
+
+    private void EnsureStarted()
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            _poller = Task.Run(() => PollAsync(_stop.Token));
+            _pump = Task.Run(() => PumpAsync(_stop.Token));
+        }
+    }
+
+    private readonly record struct FeedItem(IntileryEvent? Event, PositionMarker? Marker);
+
+    private sealed class Reader(int capacity)
+    {
+        public Channel<FeedItem> Items { get; } = Channel.CreateBounded<FeedItem>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
+
+        // Stop receiving; markers still queued are released so the checkpoint is not held back by a reader that left.
+        public void Close()
+        {
+            Items.Writer.TryComplete();
+            while (Items.Reader.TryRead(out FeedItem item))
+            {
+                item.Marker?.Release();
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using EventStream.Checkpoints;
+
+namespace EventStream.Feed;
+
+/// <summary>What a feed reads and how: filters, start, lateness, pacing, checkpoints.</summary>
+/// <remarks>Validated when the feed is created; each error names the option.</remarks>
+public sealed class FeedOptions
+{
+    /// <summary>Event actions to include, sent to the server (<c>include</c>); empty for all.</summary>
+    public IReadOnlyList<string> Include { get; set; } = [];
+
+    /// <summary>Event actions to exclude, sent to the server (<c>exclude</c>).</summary>
+    public IReadOnlyList<string> Exclude { get; set; } = [];
+
+    /// <summary>Where to start when the checkpoint store holds nothing.</summary>
+    /// <value>Default <see cref="FeedStart.Now"/>.</value>
+    public FeedStart Start { get; set; } = FeedStart.Now;
+
+    /// <summary>Stop (complete) once every event before this time has been delivered.</summary>
+    /// <value>Default none: the feed runs until disposed.</value>
+    public DateTimeOffset? Until { get; set; }
+
+    /// <summary>
+    /// The most an event may lag (receivedTime − eventTime, index delay included) and still be delivered: every such
+    /// event is delivered exactly once. Larger values delay the detection of late events, not the delivery of others.
+    /// </summary>
+    /// <value>Default 30 seconds.</value>
+    public TimeSpan MaxLateness { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long to wait between polls once the feed has caught up.</summary>
+    /// <value>Default 1 second.</value>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Events per request, 1 to 100.</summary>
+    /// <value>Default 100.</value>
+    public int PageSize { get; set; } = 100;
+
+    /// <summary>How many events may wait between the poller and the slowest consumer before polling pauses.</summary>
+    /// <value>Default 1,000.</value>
+    public int BufferCapacity { get; set; } = 1_000;
+
+    /// <summary>A hard bound on the ids kept for dedupe (normally they are bounded by time: about MaxLateness of events).</summary>
+    /// <value>Default 1,000,000.</value>
+    public int DedupeCapacity { get; set; } = 1_000_000;
+
+    /// <summary>Where the feed's position is saved; a saved position is resumed on start.</summary>
+    /// <value>Default: a new <see cref="InMemoryCheckpointStore"/>.</value>
+    public ICheckpointStore? CheckpointStore { get; set; }
+
+    /// <summary>How often the position is saved while running (it is always saved when the feed stops).</summary>
+    /// <value>Default 5 seconds.</value>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest wait between attempts while the API keeps failing transiently.</summary>
+    /// <value>Default 30 seconds.</value>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The clock for polling, retries and checkpoints.</summary>
+    /// <value>Default <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    public void Validate()
+    {
+        new Api.EventsQuery { Include = Include ?? [], Exclude = Exclude ?? [] }.Validate();
+        Require(Start is not null, nameof(Start), "is required");
+        Require(MaxLateness >= TimeSpan.Zero, nameof(MaxLateness), "must not be negative");
+        Require(PollInterval > TimeSpan.Zero, nameof(PollInterval), "must be positive");
+        Require(PageSize is >= 1 and <= Api.EventsQuery.MaxSize, nameof(PageSize), "must be between 1 and 100");
+        Require(BufferCapacity >= 1, nameof(BufferCapacity), "must be at least 1");
+        Require(DedupeCapacity >= 1_000, nameof(DedupeCapacity), "must be at least 1,000");
+        Require(CheckpointInterval > TimeSpan.Zero, nameof(CheckpointInterval), "must be positive");
+        Require(MaxRetryDelay > TimeSpan.Zero, nameof(MaxRetryDelay), "must be positive");
+        Require(TimeProvider is not null, nameof(TimeProvider), "is required");
+    }
+
+    internal FeedOptions Clone() => (FeedOptions)MemberwiseClone();
+
+    private static void Require(bool condition, string name, string rule)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException($"{name} {rule}.", name);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+namespace EventStream.Feed;
+
+/// <summary>What a feed is doing.</summary>
+public enum FeedState
+{
+    /// <summary>Created, not yet polling.</summary>
+    Idle,
+
+    /// <summary>Reading events that already exist, faster than real time.</summary>
+    CatchingUp,
+
+    /// <summary>At the head: polling for new events.</summary>
+    Live,
+
+    /// <summary>The API failed transiently; the feed will try again (its position is kept).</summary>
+    Retrying,
+
+    /// <summary>Stopped: disposed, cancelled, or reached <see cref="FeedOptions.Until"/>.</summary>
+    Stopped,
+
+    /// <summary>Ended by a permanent error (see <see cref="FeedStatus.Error"/>).</summary>
+    Faulted,
+}

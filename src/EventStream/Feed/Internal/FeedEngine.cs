@@ -1,0 +1,518 @@
+using EventStream.Api;
+using EventStream.Api.Internal;
+using EventStream.Checkpoints;
+using EventStream.Parsing;
+using EventStream.Parsing.Internal;
+
+namespace EventStream.Feed.Internal;
+
+/// <summary>
+/// The feed's algorithm (DESIGN.md §3), one request per <see cref="StepAsync"/>, with no threads or delays of its own
+/// so that tests can drive it step by step. A step changes the engine's state only after its page has been read and
+/// parsed in full, so a failed request can simply be stepped again: the cursor is never lost.
+/// </summary>
+/// <remarks>
+/// Head scan: <c>sort=asc</c>, <c>start = cursor − 1 ms</c>, <c>from</c> advancing; at the 10,000 window's end the
+/// cursor moves to the last event time read and <c>from</c> restarts at 0.
+/// Settle sweep: every time range the head read before it had settled (server clock − MaxLateness) is read once more
+/// after it has; ranges the head read when already settled are final and skipped, so catching up an old backlog costs
+/// one read per event, and live reading at most two. <see cref="_sweepPosition"/>: every event before it is final.
+/// </remarks>
+internal sealed class FeedEngine
+{
+    private static readonly TimeSpan OneMs = TimeSpan.FromMilliseconds(1);
+
+    private readonly IPageSource _source;
+    private readonly FeedOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ServerClock _clock;
+    private readonly DedupeWindow _dedupe;
+    private readonly Utf8StringCache _strings = new();
+    private readonly HashSet<string> _pageIds = new(StringComparer.Ordinal);
+    private readonly FeedCheckpoint? _resumeFrom;
+
+    private bool _initialized;
+    private DateTimeOffset? _floor;          // events before it are not wanted (start position)
+    private DateTimeOffset? _cursor;         // head window start; null: from the beginning
+    private int _headFrom;
+    private DateTimeOffset? _windowLast;     // last event time read in the current head window
+    private DateTimeOffset? _headLastRead;   // last event time the head has read
+    private DateTimeOffset _headCovered = DateTimeOffset.MinValue; // the head has read (once) every event visible before this
+    private bool _headAtEnd;
+    private bool _headDone;                  // read everything before Until
+    private bool _noOverlap;                 // a dense millisecond on a server seen to treat start as inclusive
+    private bool _startSeenInclusive;
+    private DateTimeOffset? _highWater;
+    private DateTimeOffset _sweepPosition = DateTimeOffset.MinValue;
+    private SweepPass? _pass;
+    private DateTimeOffset? _caughtUpTarget;
+
+    public FeedEngine(IPageSource source, FeedOptions options, FeedCheckpoint? resumeFrom)
+    {
+        _source = source;
+        _options = options;
+        _time = options.TimeProvider;
+        _clock = new ServerClock(_time);
+        _dedupe = new DedupeWindow(options.DedupeCapacity);
+        _resumeFrom = resumeFrom ?? (options.Start as FeedStart.CheckpointStart)?.Checkpoint;
+        QueryKey = KeyOf(options);
+    }
+
+    /// <summary>Identifies the filters a checkpoint belongs to.</summary>
+    public string QueryKey { get; }
+
+    public long Requests { get; private set; }
+
+    public long SweepRequests { get; private set; }
+
+    public long Delivered { get; private set; }
+
+    public long LateDelivered { get; private set; }
+
+    public long Duplicates { get; private set; }
+
+    public int DedupeCount => _dedupe.Count;
+
+    /// <summary>Set by the caller: complete once the head has reached the end and the sweep has covered it.</summary>
+    public bool StopWhenCaughtUp { get; init; }
+
+    public Action<EventsApiException, TimeSpan>? OnRetry { get; init; }
+
+    public static string KeyOf(FeedOptions options)
+        => $"include={string.Join(',', options.Include)};exclude={string.Join(',', options.Exclude)}";
+
+    public FeedPosition Position
+    {
+        get
+        {
+            DateTimeOffset? cursor = Max(_cursor, _headLastRead);
+            DateTimeOffset keep = KeepFrom;
+            return new FeedPosition(cursor, _sweepPosition, _highWater, keep);
+        }
+    }
+
+    // Ids of events at or after this may be read again (head overlap, sweep start); older ones are forgotten.
+    private DateTimeOffset KeepFrom
+    {
+        get
+        {
+            DateTimeOffset keep = _sweepPosition;
+            if (_cursor is { } c && c < keep)
+            {
+                keep = c;
+            }
+
+            if (_pass is { } p && p.From < keep)
+            {
+                keep = p.From;
+            }
+
+            return keep == DateTimeOffset.MinValue ? keep : keep - OneMs;
+        }
+    }
+
+    public async Task<StepResult> StepAsync(CancellationToken cancellationToken)
+    {
+        if (!_initialized)
+        {
+            return await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (IsComplete())
+        {
+            return new StepResult { Completed = true, Position = Position, AtHead = true };
+        }
+
+        DateTimeOffset settled = _clock.IsKnown ? _clock.Now - _options.MaxLateness : DateTimeOffset.MinValue;
+        DateTimeOffset limit = Min(settled, _headCovered);
+        if (_options.Until is { } until)
+        {
+            limit = Min(limit, until);
+        }
+
+        if (_pass is null && limit > _sweepPosition && (_headAtEnd || _headDone || limit - _sweepPosition >= SweepMinSpan))
+        {
+            _pass = new SweepPass(_sweepPosition, limit);
+        }
+
+        if (_pass is not null)
+        {
+            return await SweepStepAsync(_pass, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_headDone || _headAtEnd)
+        {
+            _headAtEnd = false; // the next step polls the head again
+            return new StepResult { Idle = true, AtHead = true, Position = Position };
+        }
+
+        return await HeadStepAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private TimeSpan SweepMinSpan => TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, Math.Max(_options.PollInterval.Ticks, _options.MaxLateness.Ticks / 4)));
+
+    private bool IsComplete()
+    {
+        if (_options.Until is { } until && _headDone && _sweepPosition >= until)
+        {
+            return true;
+        }
+
+        // Caught up: the sweep has passed the newest event the head had seen when it first reached the end
+        // (with no events at all there is nothing to wait for).
+        return _caughtUpTarget is { } target && (target == DateTimeOffset.MinValue || _sweepPosition > target);
+    }
+
+    private async Task<StepResult> InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (_resumeFrom is { } checkpoint)
+        {
+            if (checkpoint.Query != QueryKey)
+            {
+                throw new FeedException($"The checkpoint was saved for other filters ({checkpoint.Query}) than this feed's ({QueryKey}).");
+            }
+
+            _cursor = checkpoint.Cursor;
+            _sweepPosition = checkpoint.SweepPosition;
+            _highWater = checkpoint.HighWater;
+            foreach (SeenEvent seen in checkpoint.Seen)
+            {
+                _dedupe.Add(seen.EventId, seen.EventTime);
+            }
+
+            _initialized = true;
+            return new StepResult { Position = Position };
+        }
+
+        switch (_options.Start)
+        {
+            case FeedStart.BeginningStart:
+                _initialized = true;
+                return new StepResult { Position = Position };
+            case FeedStart.AtStart at:
+                _cursor = _floor = at.Time;
+                _sweepPosition = at.Time;
+                _initialized = true;
+                return new StepResult { Position = Position };
+            case FeedStart.LatestStart latest:
+                return await InitializeLatestAsync(latest.Count, cancellationToken).ConfigureAwait(false);
+            default:
+                return await InitializeLatestAsync(0, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Latest N (and Now, as N = 0): read newest first; deliver the N oldest-first; the head goes on from the newest.
+    private async Task<StepResult> InitializeLatestAsync(int count, CancellationToken cancellationToken)
+    {
+        var newestFirst = new List<IntileryEvent>();
+        DateTimeOffset? newest = null;
+        DateTimeOffset settledAtRead = DateTimeOffset.MinValue;
+        int from = 0;
+        while (true)
+        {
+            int size = count == 0 ? _options.PageSize : Math.Min(_options.PageSize, count - newestFirst.Count);
+            var query = Query(start: null, end: _options.Until, from, size, EventSort.Descending);
+            PageScan page = await FetchAsync(query, queryStart: null, cancellationToken).ConfigureAwait(false);
+            settledAtRead = ObserveAndSettle(page);
+            newest ??= page.First;
+            if (count == 0)
+            {
+                // Now: the events of the newest millisecond exist already; remember them so they are not delivered.
+                foreach (IntileryEvent e in page.Accepted.Where(e => e.EventTime == newest))
+                {
+                    _dedupe.Add(e.EventId, e.EventTime);
+                }
+
+                break;
+            }
+
+            newestFirst.AddRange(page.Accepted);
+            from += page.Count;
+            if (page.Count < size || newestFirst.Count >= count || from + _options.PageSize > EventsQuery.ResultWindow)
+            {
+                break;
+            }
+        }
+
+        newestFirst.Reverse();
+        foreach (IntileryEvent e in newestFirst)
+        {
+            _dedupe.Add(e.EventId, e.EventTime);
+        }
+
+        _cursor = _floor = newest;
+        _highWater = newest;
+        DateTimeOffset oldest = newestFirst.Count > 0 ? newestFirst[0].EventTime : newest ?? DateTimeOffset.MinValue;
+        _sweepPosition = count == 0 ? (newest ?? DateTimeOffset.MinValue) : Max(oldest, settledAtRead) ?? oldest;
+        _initialized = true;
+        Delivered += newestFirst.Count;
+        return new StepResult { Events = newestFirst, Position = Position };
+    }
+
+    private async Task<StepResult> HeadStepAsync(CancellationToken cancellationToken)
+    {
+        DateTimeOffset? queryStart = _cursor is { } c ? (_noOverlap ? c : c - OneMs) : null;
+        EventsQuery query = Query(queryStart, _options.Until, _headFrom, _options.PageSize, EventSort.Ascending);
+        PageScan page = await FetchAsync(query, queryStart, cancellationToken).ConfigureAwait(false);
+
+        // Everything below is the commit: the page was read and parsed in full.
+        DateTimeOffset s = ObserveAndSettleTime(page);
+        DateTimeOffset settled = s == DateTimeOffset.MinValue ? s : s - _options.MaxLateness;
+        DateTimeOffset coverageStart = _headFrom == 0 ? (_cursor ?? DateTimeOffset.MinValue) : (_windowLast ?? _cursor ?? DateTimeOffset.MinValue);
+        _startSeenInclusive |= page.SawEventAtQueryStart;
+        Deliver(page, fromSweep: false);
+        _headLastRead = Max(_headLastRead, page.Last);
+        long? remaining = page.Total is { } total ? Math.Max(0, total - _headFrom - page.Count) : null;
+
+        if (page.Count == _options.PageSize)
+        {
+            DateTimeOffset last = page.Last!.Value;
+            _windowLast = last;
+            _headCovered = Max(_headCovered, last)!.Value;
+            if (_sweepPosition >= coverageStart)
+            {
+                _sweepPosition = Max(_sweepPosition, Min(last, settled))!.Value;
+            }
+
+            _headFrom += page.Count;
+            _headAtEnd = false;
+            if (_headFrom + _options.PageSize > EventsQuery.ResultWindow)
+            {
+                RestartWindow(ref _cursor, ref _headFrom, ref _noOverlap, last);
+                _windowLast = null;
+            }
+        }
+        else
+        {
+            DateTimeOffset covered = Max(page.Last, s)!.Value;
+            if (_options.Until is { } until)
+            {
+                covered = Min(covered, until);
+                _headDone |= s >= until;
+            }
+
+            _headCovered = Max(_headCovered, covered)!.Value;
+            if (_sweepPosition >= coverageStart)
+            {
+                _sweepPosition = Max(_sweepPosition, Min(settled, covered))!.Value;
+            }
+
+            if ((page.Last ?? _windowLast) is { } restartAt)
+            {
+                _cursor = restartAt;
+            }
+
+            _headFrom = 0;
+            _windowLast = null;
+            _noOverlap = false;
+            _headAtEnd = true;
+            if (StopWhenCaughtUp && _caughtUpTarget is null)
+            {
+                _caughtUpTarget = _highWater ?? DateTimeOffset.MinValue;
+            }
+        }
+
+        _dedupe.EvictBefore(KeepFrom);
+        return new StepResult
+        {
+            Events = page.Accepted,
+            Position = Position,
+            AtHead = _headAtEnd,
+            Remaining = _headAtEnd ? 0 : remaining,
+            Behind = page.Last is { } l && s != DateTimeOffset.MinValue ? s - l : null,
+            Completed = IsComplete(),
+        };
+    }
+
+    private async Task<StepResult> SweepStepAsync(SweepPass pass, CancellationToken cancellationToken)
+    {
+        DateTimeOffset queryStart = pass.From == DateTimeOffset.MinValue ? pass.From : (pass.NoOverlap ? pass.From : pass.From - OneMs);
+        EventsQuery query = Query(pass.From == DateTimeOffset.MinValue ? null : queryStart, pass.End, pass.Offset, _options.PageSize, EventSort.Ascending);
+        PageScan page = await FetchAsync(query, queryStart, cancellationToken).ConfigureAwait(false);
+        SweepRequests++;
+        ObserveAndSettleTime(page);
+        Deliver(page, fromSweep: true);
+        if (page.Count == _options.PageSize)
+        {
+            DateTimeOffset last = page.Last!.Value;
+            _sweepPosition = Max(_sweepPosition, last)!.Value;
+            pass.Offset += page.Count;
+            if (pass.Offset + _options.PageSize > EventsQuery.ResultWindow)
+            {
+                DateTimeOffset? from = pass.From == DateTimeOffset.MinValue ? null : pass.From;
+                int offset = pass.Offset;
+                bool noOverlap = pass.NoOverlap;
+                RestartWindow(ref from, ref offset, ref noOverlap, last);
+                (pass.From, pass.Offset, pass.NoOverlap) = (from!.Value, offset, noOverlap);
+            }
+        }
+        else
+        {
+            _sweepPosition = Max(_sweepPosition, pass.End)!.Value;
+            _pass = null;
+        }
+
+        _dedupe.EvictBefore(KeepFrom);
+        return new StepResult { Events = page.Accepted, Position = Position, AtHead = _headAtEnd, Completed = IsComplete() };
+    }
+
+    // The window is full: continue from the last event time read. If that is where this window began, one
+    // millisecond holds the whole window; on a server seen to treat start as inclusive, drop the 1 ms overlap once.
+    private void RestartWindow(ref DateTimeOffset? start, ref int from, ref bool noOverlap, DateTimeOffset last)
+    {
+        if (start is { } s && last <= s)
+        {
+            if (_startSeenInclusive && !noOverlap)
+            {
+                noOverlap = true;
+                from = 0;
+                return;
+            }
+
+            throw new FeedException(
+                $"More than {EventsQuery.ResultWindow:N0} events share the millisecond {EventsQuery.FormatTime(s)}; the API cannot page past them, so the feed stops rather than lose or repeat events.");
+        }
+
+        start = last;
+        from = 0;
+        noOverlap = false;
+    }
+
+    private void Deliver(PageScan page, bool fromSweep)
+    {
+        Duplicates += page.Duplicates;
+        foreach (IntileryEvent e in page.Accepted)
+        {
+            _dedupe.Add(e.EventId, e.EventTime);
+            if (fromSweep || (_highWater is { } hw && e.EventTime < hw))
+            {
+                e.IsLate = true;
+                LateDelivered++;
+            }
+            else
+            {
+                _highWater = e.EventTime;
+            }
+        }
+
+        Delivered += page.Accepted.Count;
+    }
+
+    private DateTimeOffset ObserveAndSettle(PageScan page)
+    {
+        DateTimeOffset s = ObserveAndSettleTime(page);
+        return s == DateTimeOffset.MinValue ? s : s - _options.MaxLateness;
+    }
+
+    // A lower bound of the server's clock when it answered: the clock estimate, the newest receivedTime, the Date header.
+    private DateTimeOffset ObserveAndSettleTime(PageScan page)
+    {
+        DateTimeOffset before = _clock.Now;
+        if (page.MaxReceived is { } received)
+        {
+            _clock.Observe(received, page.Timestamp);
+        }
+
+        if (page.Date is { } date)
+        {
+            _clock.ObserveDate(date, page.Timestamp);
+        }
+
+        DateTimeOffset s = before;
+        s = Max(s, page.MaxReceived)!.Value;
+        if (page.Date is { } d)
+        {
+            s = Max(s, d - TimeSpan.FromSeconds(1))!.Value;
+        }
+
+        return s;
+    }
+
+    private EventsQuery Query(DateTimeOffset? start, DateTimeOffset? end, int from, int size, EventSort sort)
+        => new()
+        {
+            Include = _options.Include,
+            Exclude = _options.Exclude,
+            Start = start,
+            End = end is { } e && start is { } s && e <= s ? s + OneMs : end,
+            Sort = sort,
+            From = from,
+            Size = size,
+        };
+
+    private async Task<PageScan> FetchAsync(EventsQuery query, DateTimeOffset? queryStart, CancellationToken cancellationToken)
+    {
+        PageScan page = await _source.FetchAsync(query, s_parse, (this, queryStart), OnRetry, cancellationToken).ConfigureAwait(false);
+        Requests++;
+        return page;
+    }
+
+    private static readonly PageParser<(FeedEngine Engine, DateTimeOffset? QueryStart), PageScan> s_parse = Parse;
+
+    // Runs inside the client's attempt, on the pooled body: reads headers, drops duplicates without allocating,
+    // materializes the rest. Reads engine state but changes none of it, so a failed attempt leaves no trace.
+    private static PageScan Parse(ReadOnlySpan<byte> body, in ResponseInfo info, (FeedEngine Engine, DateTimeOffset? QueryStart) state)
+    {
+        FeedEngine engine = state.Engine;
+        var page = new PageScan { Date = info.Date, Timestamp = engine._time.GetTimestamp() };
+        engine._pageIds.Clear();
+        DateTimeOffset keepFrom = engine.KeepFrom;
+        var reader = new EventPageReader(body, engine._strings);
+        while (reader.MoveNext())
+        {
+            EventHeader header = reader.Header;
+            DateTimeOffset time = header.EventTime;
+            page.Count++;
+            page.First ??= time;
+            page.Last = time;
+            if (header.ReceivedTime is { } received && (page.MaxReceived is null || received > page.MaxReceived))
+            {
+                page.MaxReceived = received;
+            }
+
+            if (state.QueryStart is { } qs && time == qs)
+            {
+                page.SawEventAtQueryStart = true;
+            }
+
+            if (engine._dedupe.Contains(header.EventId) || time < keepFrom)
+            {
+                page.Duplicates++;
+                continue;
+            }
+
+            if ((engine._floor is { } floor && time < floor) || (engine._options.Until is { } until && time >= until))
+            {
+                continue;
+            }
+
+            IntileryEvent e = reader.Materialize();
+            if (!engine._pageIds.Add(e.EventId))
+            {
+                page.Duplicates++;
+                continue;
+            }
+
+            page.Accepted.Add(e);
+        }
+
+        page.Total = reader.Total;
+        return page;
+    }
+
+    private static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b)
+        => a is null ? b : b is null ? a : (a > b ? a : b);
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private sealed class SweepPass(DateTimeOffset from, DateTimeOffset end)
+    {
+        public DateTimeOffset From { get; set; } = from;
+
+        public DateTimeOffset End { get; } = end;
+
+        public int Offset { get; set; }
+
+        public bool NoOverlap { get; set; }
+    }
+}

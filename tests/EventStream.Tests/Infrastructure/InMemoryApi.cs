@@ -1,0 +1,75 @@
+using System.Net;
+using EventStream.Api;
+using EventStream.Api.Internal;
+using EventStream.Simulator;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EventStream.Tests.Infrastructure;
+
+/// <summary>
+/// The Events API in memory, on a <see cref="FakeTimeProvider"/>: the simulator's own index (sorting, ties by arrival,
+/// visibility, bounds, the 10,000 window) without HTTP, so that feed logic can be stepped deterministically.
+/// </summary>
+internal sealed class InMemoryApi : IPageSource
+{
+    private readonly EventStore _store = new();
+    private readonly Func<int, bool>? _fail;
+    private int _requests;
+
+    public InMemoryApi(FakeTimeProvider time, bool inclusive = false, Func<int, bool>? fail = null, int seed = 1)
+    {
+        Time = time;
+        Inclusive = inclusive;
+        _fail = fail;
+        Events = new SyntheticEvents(seed);
+    }
+
+    public FakeTimeProvider Time { get; }
+
+    public bool Inclusive { get; }
+
+    public SyntheticEvents Events { get; }
+
+    public bool SendDate { get; set; } = true;
+
+    public int Requests => _requests;
+
+    public List<EventsQuery> Queries { get; } = [];
+
+    public SimulatedEvent Add(DateTimeOffset eventTime, DateTimeOffset? visibleAt = null, string? action = null)
+    {
+        DateTimeOffset visible = visibleAt ?? eventTime;
+        SimulatedEvent e = Events.Create(eventTime, visible, visible, action);
+        _store.Add(e);
+        return e;
+    }
+
+    public Task<TResult> FetchAsync<TState, TResult>(EventsQuery query, PageParser<TState, TResult> parse, TState state, Action<EventsApiException, TimeSpan>? onRetry, CancellationToken cancellationToken)
+    {
+        query.Validate();
+        int n = Interlocked.Increment(ref _requests);
+        Queries.Add(query);
+        if (_fail?.Invoke(n) == true)
+        {
+            throw new EventsApiException(HttpStatusCode.ServiceUnavailable, "internal_server_error", "injected", "req-" + n);
+        }
+
+        var q = new EventQuery(
+            query.Include.Count > 0 ? [.. query.Include] : null,
+            query.Exclude.Count > 0 ? [.. query.Exclude] : null,
+            query.Start is { } s ? Truncate(s) : null,
+            query.End is { } e ? Truncate(e) : null,
+            query.Sort != EventSort.Ascending,
+            query.From,
+            query.Size,
+            Inclusive);
+        DateTimeOffset now = Time.GetUtcNow();
+        (long total, List<SimulatedEvent> page) = _store.Query(q, now);
+        byte[] body = SyntheticEvents.Page(page, total);
+        DateTimeOffset? date = SendDate ? new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero) : null;
+        return Task.FromResult(parse(body, new ResponseInfo("req-" + n, date), state));
+    }
+
+    // The API's times have millisecond precision.
+    private static DateTimeOffset Truncate(DateTimeOffset t) => new(t.UtcTicks - (t.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+}
