@@ -13,7 +13,11 @@ public sealed partial class EventFeed
         try
         {
             FeedCheckpoint? resume = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
-            _committer = new Committer(FeedEngine.KeyOf(_options), resume);
+            if (resume is not null)
+            {
+                _committer.Restore(resume);
+            }
+
             _engine = new FeedEngine(_source, _options, resume)
             {
                 StopWhenCaughtUp = StopWhenCaughtUp,
@@ -43,10 +47,10 @@ public sealed partial class EventFeed
 
                 foreach (IntileryEvent e in step.Events)
                 {
-                    await _channel.Writer.WriteAsync(new FeedItem(e, null), cancellationToken).ConfigureAwait(false);
+                    await _channel.Writer.WriteAsync(new FeedItem(e, default, 0), cancellationToken).ConfigureAwait(false);
                 }
 
-                await _channel.Writer.WriteAsync(new FeedItem(null, new PositionMarker(step.Position, step.Events, _committer)), cancellationToken).ConfigureAwait(false);
+                await _channel.Writer.WriteAsync(new FeedItem(null, step.Position, 0), cancellationToken).ConfigureAwait(false);
                 Publish(step.AtHead ? FeedState.Live : FeedState.CatchingUp, behind: step.Behind, remaining: step.Remaining);
                 if (step.Completed)
                 {
@@ -77,29 +81,31 @@ public sealed partial class EventFeed
         {
             while (await _channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (_channel.Reader.TryRead(out FeedItem item))
+                while (_channel.Reader.TryPeek(out _))
                 {
-                    Reader[] readers = Volatile.Read(ref _readers);
-                    if (item.Marker is { } marker)
+                    // Nobody to give events to: wait for a consumer rather than drop them (polling pauses meanwhile).
+                    while (Volatile.Read(ref _observerCount) == 0 && Volatile.Read(ref _readers).Length == 0)
                     {
-                        marker.AddConsumers(readers.Length);
-                        foreach (Reader reader in readers)
-                        {
-                            if (!await TryWriteAsync(reader, item, cancellationToken).ConfigureAwait(false))
-                            {
-                                marker.Release();
-                            }
-                        }
-
-                        marker.Release(); // the observers have returned from OnNext for every event before it
-                        await SaveAsync(force: false).ConfigureAwait(false);
-                        continue;
+                        await _consumerArrived.WaitAsync(cancellationToken).ConfigureAwait(false);
                     }
 
-                    _subject.OnNext(item.Event!);
-                    foreach (Reader reader in readers)
+                    _channel.Reader.TryRead(out FeedItem item);
+                    long sequence = item.Event is { } e ? _committer.Append(e) : _committer.Append(item.Position);
+                    item = item with { Sequence = sequence };
+                    if (item.Event is { } delivered)
+                    {
+                        _subject.OnNext(delivered);
+                    }
+
+                    Volatile.Read(ref _observerProgress)?.Take(sequence); // the observers have returned from OnNext
+                    foreach (Reader reader in Volatile.Read(ref _readers))
                     {
                         await TryWriteAsync(reader, item, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (item.Event is null)
+                    {
+                        await SaveAsync(force: false).ConfigureAwait(false);
                     }
                 }
             }
@@ -141,30 +147,43 @@ public sealed partial class EventFeed
 
     private void CompleteReaders(Exception? error)
     {
-        foreach (Reader reader in Volatile.Read(ref _readers))
+        lock (_readersLock)
         {
-            reader.Items.Writer.TryComplete(error);
+            _ended = true;
+            _endError = error;
+            foreach (Reader reader in _readers)
+            {
+                reader.Items.Writer.TryComplete(error);
+            }
         }
     }
 
     private async Task SaveAsync(bool force)
     {
-        if (_committer is not { HasUnsaved: true } committer)
-        {
-            return;
-        }
-
         if (!force && _time.GetElapsedTime(Interlocked.Read(ref _lastSave)) < _options.CheckpointInterval)
         {
             return;
         }
 
-        Interlocked.Exchange(ref _lastSave, _time.GetTimestamp());
-        (FeedCheckpoint? checkpoint, long version) = committer.Snapshot();
-        if (checkpoint is not null)
+        await _saveLock.WaitAsync().ConfigureAwait(false);
+        try
         {
-            await _store.SaveAsync(checkpoint, CancellationToken.None).ConfigureAwait(false);
-            committer.MarkSaved(version);
+            if (!_committer.HasUnsaved)
+            {
+                return;
+            }
+
+            Interlocked.Exchange(ref _lastSave, _time.GetTimestamp());
+            (FeedCheckpoint? checkpoint, long version) = _committer.Snapshot();
+            if (checkpoint is not null)
+            {
+                await _store.SaveAsync(checkpoint, CancellationToken.None).ConfigureAwait(false);
+                _committer.MarkSaved(version);
+            }
+        }
+        finally
+        {
+            _saveLock.Release();
         }
     }
 

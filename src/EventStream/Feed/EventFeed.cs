@@ -35,9 +35,15 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _readersLock = new();
     private readonly Lock _statusLock = new();
+    private readonly SemaphoreSlim _consumerArrived = new(0);
+    private readonly SemaphoreSlim _saveLock = new(1, 1);
+    private bool _ended;
+    private Exception? _endError;
     private Reader[] _readers = [];
+    private readonly Committer _committer;
     private FeedEngine? _engine;
-    private Committer? _committer;
+    private ConsumerProgress? _observerProgress;
+    private int _observerCount;
     private Task? _poller;
     private Task? _pump;
     private int _started;
@@ -80,6 +86,7 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        _committer = new Committer(FeedEngine.KeyOf(_options));
         _status = new BehaviorSubject<FeedStatus>(new FeedStatus(FeedState.Idle, null, null, null, null, Counters));
     }
 
@@ -127,8 +134,21 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
     {
         ArgumentNullException.ThrowIfNull(observer);
         IDisposable subscription = _subject.Subscribe(observer);
+        if (Interlocked.Increment(ref _observerCount) == 1)
+        {
+            Volatile.Write(ref _observerProgress, _committer.Join());
+        }
+
+        _consumerArrived.Release();
         EnsureStarted();
-        return subscription;
+        return System.Reactive.Disposables.Disposable.Create(() =>
+        {
+            subscription.Dispose();
+            if (Interlocked.Decrement(ref _observerCount) == 0 && Interlocked.Exchange(ref _observerProgress, null) is { } progress)
+            {
+                _committer.Leave(progress);
+            }
+        });
     }
 
     /// <summary>Reads events as they arrive, starting polling if needed. Several readers each see every event.</summary>
@@ -136,12 +156,17 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
     /// <returns>The events; the enumeration ends when the feed completes and throws if it faults.</returns>
     public async IAsyncEnumerable<IntileryEvent> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var reader = new Reader(_options.BufferCapacity);
+        var reader = new Reader(_options.BufferCapacity, _committer.Join());
         lock (_readersLock)
         {
             _readers = [.. _readers, reader];
+            if (_ended)
+            {
+                reader.Items.Writer.TryComplete(_endError); // the feed has already completed or faulted
+            }
         }
 
+        _consumerArrived.Release();
         EnsureStarted();
         try
         {
@@ -150,13 +175,13 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
             {
                 while (items.TryRead(out FeedItem item))
                 {
-                    if (item.Marker is { } marker)
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (item.Event is { } e)
                     {
-                        marker.Release(); // every event before it has been taken: we were asked for the next one
-                        continue;
+                        yield return e;
                     }
 
-                    yield return item.Event!;
+                    reader.Progress.Take(item.Sequence); // taken: we were asked for the next one
                 }
             }
         }
@@ -167,9 +192,14 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
                 _readers = [.. _readers.Where(r => r != reader)];
             }
 
-            reader.Close();
+            reader.Items.Writer.TryComplete();
+            _committer.Leave(reader.Progress);
         }
     }
+
+    /// <summary>Saves the position consumers have taken now (it is also saved every <see cref="FeedOptions.CheckpointInterval"/> and on stop).</summary>
+    /// <returns>A task that completes when saved.</returns>
+    public Task SaveCheckpointAsync() => SaveAsync(force: true);
 
     /// <summary>Stops polling, saves the position consumers have taken, completes subscribers and readers.</summary>
     /// <returns>A task that completes when stopped.</returns>
@@ -199,6 +229,8 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
 
         _status.OnCompleted();
         _ownedClient?.Dispose();
+        _consumerArrived.Dispose();
+        _saveLock.Dispose();
         _stop.Dispose();
     }
 
@@ -224,20 +256,13 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         }
     }
 
-    private readonly record struct FeedItem(IntileryEvent? Event, PositionMarker? Marker);
+    /// <summary>An event, or (Event null) a step's position; Sequence is the committer's number for it.</summary>
+    private readonly record struct FeedItem(IntileryEvent? Event, FeedPosition Position, long Sequence);
 
-    private sealed class Reader(int capacity)
+    private sealed class Reader(int capacity, ConsumerProgress progress)
     {
         public Channel<FeedItem> Items { get; } = Channel.CreateBounded<FeedItem>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
 
-        // Stop receiving; markers still queued are released so the checkpoint is not held back by a reader that left.
-        public void Close()
-        {
-            Items.Writer.TryComplete();
-            while (Items.Reader.TryRead(out FeedItem item))
-            {
-                item.Marker?.Release();
-            }
-        }
+        public ConsumerProgress Progress { get; } = progress;
     }
 }

@@ -3,40 +3,51 @@ using EventStream.Parsing;
 
 namespace EventStream.Feed.Internal;
 
-/// <summary>
-/// A position the feed reached, to be committed once every consumer has taken the events before it.
-/// Each consumer (the observers together, and each async reader) releases it once.
-/// </summary>
-internal sealed class PositionMarker(FeedPosition position, List<IntileryEvent> events, Committer committer)
+/// <summary>How far one consumer has got: the sequence number of the last item it has taken.</summary>
+internal sealed class ConsumerProgress(long start)
 {
-    private int _pending = 1;
+    private long _taken = start;
 
-    public FeedPosition Position { get; } = position;
+    public long Taken => Volatile.Read(ref _taken);
 
-    public List<IntileryEvent> Events { get; } = events;
-
-    public void AddConsumers(int count) => Interlocked.Add(ref _pending, count);
-
-    public void Release()
-    {
-        if (Interlocked.Decrement(ref _pending) == 0)
-        {
-            committer.Commit(this);
-        }
-    }
+    public void Take(long sequence) => Volatile.Write(ref _taken, sequence);
 }
 
 /// <summary>
-/// Tracks the position consumers have taken (cursor, sweep position, and the ids they took that could be read again)
-/// and turns it into a <see cref="FeedCheckpoint"/>. Markers complete in order, because each consumer passes them in order.
+/// Turns what consumers have taken into a <see cref="FeedCheckpoint"/>. Every event and every step position passes
+/// through it in order, numbered; the checkpoint holds the last position whose events every active consumer has taken,
+/// plus the ids of every event taken (also those after that position), so a graceful restart repeats nothing and a
+/// crash loses nothing. A consumer that leaves while others remain stops counting; the last one to leave stays as a
+/// floor, so events nobody took are redelivered after a restart rather than lost.
 /// </summary>
-internal sealed class Committer(string queryKey, FeedCheckpoint? initial)
+internal sealed class Committer
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, DateTimeOffset> _seen = initial?.Seen.ToDictionary(s => s.EventId, s => s.EventTime, StringComparer.Ordinal) ?? new(StringComparer.Ordinal);
-    private FeedPosition? _position = initial is null ? null : new FeedPosition(initial.Cursor, initial.SweepPosition, initial.HighWater, DateTimeOffset.MinValue);
+    private readonly string _queryKey;
+    private readonly Dictionary<string, DateTimeOffset> _seen = new(StringComparer.Ordinal);
+    private readonly Queue<(long Sequence, IntileryEvent? Event, FeedPosition? Position)> _pending = new();
+    private readonly List<ConsumerProgress> _consumers = [];
+    private FeedPosition? _position;
+    private long _sequence;
+    private long _committed;
     private long _version;
     private long _savedVersion;
+
+    public Committer(string queryKey) => _queryKey = queryKey;
+
+    /// <summary>Starts from a loaded checkpoint (before anything is appended).</summary>
+    public void Restore(FeedCheckpoint checkpoint)
+    {
+        lock (_lock)
+        {
+            foreach (SeenEvent seen in checkpoint.Seen)
+            {
+                _seen[seen.EventId] = seen.EventTime;
+            }
+
+            _position = new FeedPosition(checkpoint.Cursor, checkpoint.SweepPosition, checkpoint.HighWater, DateTimeOffset.MinValue);
+        }
+    }
 
     public bool HasUnsaved
     {
@@ -44,35 +55,51 @@ internal sealed class Committer(string queryKey, FeedCheckpoint? initial)
         {
             lock (_lock)
             {
+                Advance();
                 return _position is not null && _version != _savedVersion;
             }
         }
     }
 
-    public void Commit(PositionMarker marker)
+    /// <summary>Numbers an event about to be handed to consumers.</summary>
+    public long Append(IntileryEvent e)
     {
         lock (_lock)
         {
-            foreach (IntileryEvent e in marker.Events)
-            {
-                _seen[e.EventId] = e.EventTime;
-            }
+            _pending.Enqueue((++_sequence, e, null));
+            return _sequence;
+        }
+    }
 
-            DateTimeOffset keepFrom = marker.Position.KeepFrom;
-            if (_seen.Count > 0 && keepFrom != DateTimeOffset.MinValue)
-            {
-                // Forgetting is O(n) over a set bounded by MaxLateness of events; it runs once per page.
-                foreach (KeyValuePair<string, DateTimeOffset> entry in _seen)
-                {
-                    if (entry.Value < keepFrom)
-                    {
-                        _seen.Remove(entry.Key);
-                    }
-                }
-            }
+    /// <summary>Numbers a step's position, reached once every event appended before it has been taken.</summary>
+    public long Append(FeedPosition position)
+    {
+        lock (_lock)
+        {
+            _pending.Enqueue((++_sequence, null, position));
+            return _sequence;
+        }
+    }
 
-            _position = marker.Position;
-            _version++;
+    /// <summary>A new consumer: it will receive items from the next one appended.</summary>
+    public ConsumerProgress Join()
+    {
+        lock (_lock)
+        {
+            var progress = new ConsumerProgress(_sequence);
+            _consumers.Add(progress);
+            return progress;
+        }
+    }
+
+    public void Leave(ConsumerProgress progress)
+    {
+        lock (_lock)
+        {
+            if (_consumers.Count > 1)
+            {
+                _consumers.Remove(progress);
+            }
         }
     }
 
@@ -81,13 +108,14 @@ internal sealed class Committer(string queryKey, FeedCheckpoint? initial)
     {
         lock (_lock)
         {
+            Advance();
             if (_position is not { } p)
             {
                 return (null, _version);
             }
 
             SeenEvent[] seen = [.. _seen.Select(kv => new SeenEvent(kv.Key, kv.Value)).OrderBy(s => s.EventTime)];
-            return (new FeedCheckpoint(p.Cursor, p.SweepPosition, p.HighWater, seen, queryKey), _version);
+            return (new FeedCheckpoint(p.Cursor, p.SweepPosition, p.HighWater, seen, _queryKey), _version);
         }
     }
 
@@ -96,6 +124,59 @@ internal sealed class Committer(string queryKey, FeedCheckpoint? initial)
         lock (_lock)
         {
             _savedVersion = Math.Max(_savedVersion, version);
+        }
+    }
+
+    private void Advance()
+    {
+        if (_consumers.Count == 0)
+        {
+            return;
+        }
+
+        long taken = long.MaxValue;
+        foreach (ConsumerProgress consumer in _consumers)
+        {
+            taken = Math.Min(taken, consumer.Taken);
+        }
+
+        if (taken <= _committed)
+        {
+            return;
+        }
+
+        while (_pending.TryPeek(out var item) && item.Sequence <= taken)
+        {
+            _pending.Dequeue();
+            if (item.Event is { } e)
+            {
+                _seen[e.EventId] = e.EventTime;
+            }
+            else if (item.Position is { } position)
+            {
+                _position = position;
+                Forget(position.KeepFrom);
+            }
+        }
+
+        _committed = taken;
+        _version++;
+    }
+
+    // Ids older than the position's KeepFrom can no longer be read again. O(n) over a set bounded by MaxLateness of events.
+    private void Forget(DateTimeOffset keepFrom)
+    {
+        if (keepFrom == DateTimeOffset.MinValue)
+        {
+            return;
+        }
+
+        foreach (KeyValuePair<string, DateTimeOffset> entry in _seen)
+        {
+            if (entry.Value < keepFrom)
+            {
+                _seen.Remove(entry.Key);
+            }
         }
     }
 }
