@@ -15,6 +15,7 @@ internal static class Program
     {
         var root = new RootCommand("EventStream: the Intilery Events API as a real-time stream.")
         {
+            TailCommand.Create(output, error),
             ServeCommand.Create(output, error),
         };
         ParseResult parse = root.Parse(args);
