@@ -61,7 +61,7 @@ internal static class TableView
         return 0;
     }
 
-    private static IRenderable Render(Queue<IntileryEvent> recent, FeedStatus status, RateMeter rate, bool demo)
+    private static Rows Render(Queue<IntileryEvent> recent, FeedStatus status, RateMeter rate, bool demo)
     {
         var table = new Table().Border(TableBorder.Rounded).Expand();
         table.AddColumn("event time (UTC)");

@@ -131,6 +131,7 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
         // The API requires content-type on a GET. .NET only allows it as a content header, so send an empty body that has it.
         request.Content = new ByteArrayContent([]) { Headers = { ContentType = s_json } };
         Interlocked.Increment(ref _requests);
+        long sent = _options.TimeProvider.GetTimestamp();
         string? requestId = null;
         try
         {
@@ -151,7 +152,7 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
             await using (stream.ConfigureAwait(false))
             {
                 using PooledBody body = await PooledBody.ReadAsync(stream, response.Content.Headers.ContentLength, _options.MaxResponseBytes, linked.Token).ConfigureAwait(false);
-                var info = new ResponseInfo(requestId, response.Headers.Date);
+                var info = new ResponseInfo(requestId, response.Headers.Date, sent);
                 return parse(body.Span, info, state);
             }
         }

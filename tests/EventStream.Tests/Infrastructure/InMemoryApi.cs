@@ -67,7 +67,7 @@ internal sealed class InMemoryApi : IPageSource
         (long total, List<SimulatedEvent> page) = _store.Query(q, now);
         byte[] body = SyntheticEvents.Page(page, total);
         DateTimeOffset? date = SendDate ? new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero) : null;
-        return Task.FromResult(parse(body, new ResponseInfo("req-" + n, date), state));
+        return Task.FromResult(parse(body, new ResponseInfo("req-" + n, date, Time.GetTimestamp()), state));
     }
 
     // The API's times have millisecond precision.

@@ -5,7 +5,8 @@ namespace EventStream.Api.Internal;
 /// <summary>What a response said besides its body.</summary>
 /// <param name="RequestId">The <c>x-amzn-RequestId</c>.</param>
 /// <param name="Date">The server's <c>Date</c> header (whole seconds), when sent.</param>
-internal readonly record struct ResponseInfo(string? RequestId, DateTimeOffset? Date);
+/// <param name="SentTimestamp">The local monotonic timestamp (<see cref="TimeProvider.GetTimestamp"/>) just before the request that got this response was sent.</param>
+internal readonly record struct ResponseInfo(string? RequestId, DateTimeOffset? Date, long SentTimestamp);
 
 /// <summary>Parses a response body while it sits in the client's pooled buffer.</summary>
 internal delegate TResult PageParser<TState, TResult>(ReadOnlySpan<byte> body, in ResponseInfo info, TState state);

@@ -404,10 +404,18 @@ internal sealed class FeedEngine
         return s == DateTimeOffset.MinValue ? s : s - _options.MaxLateness;
     }
 
-    // A lower bound of the server's clock when it answered: the clock estimate, the newest receivedTime, the Date header.
+    // A lower bound of the server's clock when it evaluated the query: the clock estimate at the moment the request
+    // was sent (not now: the response may have taken a while), the newest receivedTime in the page, and the Date
+    // header less a second. Then the observations update the clock.
     private DateTimeOffset ObserveAndSettleTime(PageScan page)
     {
-        DateTimeOffset before = _clock.Now;
+        DateTimeOffset s = _clock.At(page.SentTimestamp);
+        s = Max(s, page.MaxReceived)!.Value;
+        if (page.Date is { } d)
+        {
+            s = Max(s, d - TimeSpan.FromSeconds(1))!.Value;
+        }
+
         if (page.MaxReceived is { } received)
         {
             _clock.Observe(received, page.Timestamp);
@@ -416,13 +424,6 @@ internal sealed class FeedEngine
         if (page.Date is { } date)
         {
             _clock.ObserveDate(date, page.Timestamp);
-        }
-
-        DateTimeOffset s = before;
-        s = Max(s, page.MaxReceived)!.Value;
-        if (page.Date is { } d)
-        {
-            s = Max(s, d - TimeSpan.FromSeconds(1))!.Value;
         }
 
         return s;
@@ -454,7 +455,7 @@ internal sealed class FeedEngine
     private static PageScan Parse(ReadOnlySpan<byte> body, in ResponseInfo info, (FeedEngine Engine, DateTimeOffset? QueryStart) state)
     {
         FeedEngine engine = state.Engine;
-        var page = new PageScan { Date = info.Date, Timestamp = engine._time.GetTimestamp() };
+        var page = new PageScan { Date = info.Date, Timestamp = engine._time.GetTimestamp(), SentTimestamp = info.SentTimestamp };
         engine._pageIds.Clear();
         DateTimeOffset keepFrom = engine.KeepFrom;
         var reader = new EventPageReader(body, engine._strings);

@@ -21,7 +21,11 @@ internal sealed class PageScan
 
     public DateTimeOffset? Date { get; set; }
 
+    /// <summary>Local timestamp when the body was parsed (after the response arrived).</summary>
     public long Timestamp { get; set; }
+
+    /// <summary>Local timestamp just before the request was sent: the query was answered after it.</summary>
+    public long SentTimestamp { get; set; }
 
     public bool SawEventAtQueryStart { get; set; }
 }

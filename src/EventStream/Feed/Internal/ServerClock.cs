@@ -14,6 +14,9 @@ internal sealed class ServerClock(TimeProvider time)
 
     public DateTimeOffset Now => IsKnown ? _anchor + time.GetElapsedTime(_anchorTimestamp) : DateTimeOffset.MinValue;
 
+    /// <summary>The lower bound at an earlier or later local timestamp (local and server clocks run at the same rate).</summary>
+    public DateTimeOffset At(long localTimestamp) => IsKnown ? _anchor + time.GetElapsedTime(_anchorTimestamp, localTimestamp) : DateTimeOffset.MinValue;
+
     /// <summary>Records that the server's clock was at least <paramref name="serverTime"/> at <paramref name="localTimestamp"/>.</summary>
     public void Observe(DateTimeOffset serverTime, long localTimestamp)
     {
