@@ -80,6 +80,7 @@ internal static class ServeCommand
             {
             }
 
+            await error.WriteLineAsync($"Served {simulator.RequestCount} requests, {simulator.RateLimitedCount} answered 429.").ConfigureAwait(false);
             return 0;
         });
         return command;

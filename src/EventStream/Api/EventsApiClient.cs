@@ -187,6 +187,7 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
         if (status == HttpStatusCode.TooManyRequests)
         {
             Interlocked.Increment(ref _rateLimited);
+            _limiter.OnRateLimited();
         }
 
         if ((int)status is >= 300 and < 400)

@@ -105,6 +105,7 @@ public sealed partial class EventFeed
 
                     if (item.Event is null)
                     {
+                        _committer.Advance();
                         await SaveAsync(force: false).ConfigureAwait(false);
                     }
                 }

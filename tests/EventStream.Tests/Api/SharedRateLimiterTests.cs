@@ -68,6 +68,23 @@ public class SharedRateLimiterTests
         await second.AsTask().WaitAsync(TimeSpan.FromSeconds(5));
     }
 
+    [Fact]
+    public async Task OnRateLimited_EmptiesTheBucket_SoQueuedRequestsWaitForTheRefill()
+    {
+        var time = new FakeTimeProvider();
+        using SharedRateLimiter limiter = SharedRateLimiter.Rent("token-" + Guid.NewGuid(), 10, 100, time);
+        limiter.OnResponse();
+        Assert.Equal(95, limiter.AvailableTokens);
+
+        limiter.OnRateLimited();
+
+        Assert.Equal(0, limiter.AvailableTokens);
+        ValueTask next = limiter.AcquireAsync(CancellationToken.None);
+        Assert.False(next.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        await next.AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
     [Theory]
     [InlineData(500, 495)]
     [InlineData(50, 48)]

@@ -81,6 +81,19 @@ internal sealed class SharedRateLimiter : IDisposable
         }
     }
 
+    /// <summary>
+    /// The server said 429: its bucket is empty, whatever ours thinks (another process may share the token). Empty
+    /// ours too, so that every request queued here waits for the refill instead of earning its own 429.
+    /// </summary>
+    public void OnRateLimited()
+    {
+        lock (_lock)
+        {
+            Refill();
+            _tokens = Math.Min(_tokens, 0);
+        }
+    }
+
     /// <summary>Waits for one token (FIFO among waiters).</summary>
     public ValueTask AcquireAsync(CancellationToken cancellationToken)
     {

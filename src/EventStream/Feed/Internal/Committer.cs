@@ -10,6 +10,9 @@ internal sealed class ConsumerProgress(long start)
 
     public long Taken => Volatile.Read(ref _taken);
 
+    /// <summary>Left while no other consumer remained: kept as a floor until another consumer joins.</summary>
+    public bool Departed { get; set; }
+
     public void Take(long sequence) => Volatile.Write(ref _taken, sequence);
 }
 
@@ -18,14 +21,15 @@ internal sealed class ConsumerProgress(long start)
 /// through it in order, numbered; the checkpoint holds the last position whose events every active consumer has taken,
 /// plus the ids of every event taken (also those after that position), so a graceful restart repeats nothing and a
 /// crash loses nothing. A consumer that leaves while others remain stops counting; the last one to leave stays as a
-/// floor, so events nobody took are redelivered after a restart rather than lost.
+/// floor (so a restart redelivers what nobody took) until another consumer joins: the stream is hot, and events that
+/// went to a consumer who left are not kept for the next one. Only ids and times are held, never the events.
 /// </summary>
 internal sealed class Committer
 {
     private readonly Lock _lock = new();
     private readonly string _queryKey;
     private readonly Dictionary<string, DateTimeOffset> _seen = new(StringComparer.Ordinal);
-    private readonly Queue<(long Sequence, IntileryEvent? Event, FeedPosition? Position)> _pending = new();
+    private readonly Queue<(long Sequence, string? EventId, DateTimeOffset EventTime, FeedPosition? Position)> _pending = new();
     private readonly List<ConsumerProgress> _consumers = [];
     private FeedPosition? _position;
     private long _sequence;
@@ -55,7 +59,7 @@ internal sealed class Committer
         {
             lock (_lock)
             {
-                Advance();
+                AdvanceLocked();
                 return _position is not null && _version != _savedVersion;
             }
         }
@@ -66,7 +70,7 @@ internal sealed class Committer
     {
         lock (_lock)
         {
-            _pending.Enqueue((++_sequence, e, null));
+            _pending.Enqueue((++_sequence, e.EventId, e.EventTime, null));
             return _sequence;
         }
     }
@@ -76,7 +80,7 @@ internal sealed class Committer
     {
         lock (_lock)
         {
-            _pending.Enqueue((++_sequence, null, position));
+            _pending.Enqueue((++_sequence, null, default, position));
             return _sequence;
         }
     }
@@ -86,6 +90,7 @@ internal sealed class Committer
     {
         lock (_lock)
         {
+            _consumers.RemoveAll(c => c.Departed);
             var progress = new ConsumerProgress(_sequence);
             _consumers.Add(progress);
             return progress;
@@ -100,6 +105,10 @@ internal sealed class Committer
             {
                 _consumers.Remove(progress);
             }
+            else
+            {
+                progress.Departed = true;
+            }
         }
     }
 
@@ -108,7 +117,7 @@ internal sealed class Committer
     {
         lock (_lock)
         {
-            Advance();
+            AdvanceLocked();
             if (_position is not { } p)
             {
                 return (null, _version);
@@ -127,7 +136,16 @@ internal sealed class Committer
         }
     }
 
-    private void Advance()
+    /// <summary>Commits what every consumer has taken; the pump calls it at each step's position to keep the queue short.</summary>
+    public void Advance()
+    {
+        lock (_lock)
+        {
+            AdvanceLocked();
+        }
+    }
+
+    private void AdvanceLocked()
     {
         if (_consumers.Count == 0)
         {
@@ -148,9 +166,9 @@ internal sealed class Committer
         while (_pending.TryPeek(out var item) && item.Sequence <= taken)
         {
             _pending.Dequeue();
-            if (item.Event is { } e)
+            if (item.EventId is { } id)
             {
-                _seen[e.EventId] = e.EventTime;
+                _seen[id] = item.EventTime;
             }
             else if (item.Position is { } position)
             {
