@@ -73,6 +73,7 @@ public sealed class FeedOptions
         Require(CheckpointInterval > TimeSpan.Zero, nameof(CheckpointInterval), "must be positive");
         Require(MaxRetryDelay > TimeSpan.Zero, nameof(MaxRetryDelay), "must be positive");
         Require(TimeProvider is not null, nameof(TimeProvider), "is required");
+        Require(!(Until is { } until && Start is FeedStart.AtStart at && until <= at.Time), nameof(Until), "must be after the start time");
     }
 
     internal FeedOptions Clone() => (FeedOptions)MemberwiseClone();

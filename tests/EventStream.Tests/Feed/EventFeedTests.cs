@@ -264,6 +264,10 @@ public class EventFeedTests
         Assert.Equal(nameof(FeedOptions.PageSize), ex.ParamName);
         ex = Assert.Throws<ArgumentException>(() => new EventFeed(api, new FeedOptions { Include = ["a,b"] }, null));
         Assert.Equal("Include", ex.ParamName);
+        ex = Assert.Throws<ArgumentException>(() => new EventFeed(api, new FeedOptions { Start = FeedStart.At(T0), Until = T0 }, null));
+        Assert.Equal(nameof(FeedOptions.Until), ex.ParamName);
+        ex = Assert.Throws<ArgumentException>(() => new EventFeed(api, new FeedOptions { MaxLateness = TimeSpan.FromSeconds(-1) }, null));
+        Assert.Equal(nameof(FeedOptions.MaxLateness), ex.ParamName);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
