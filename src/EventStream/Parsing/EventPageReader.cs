@@ -31,7 +31,8 @@ public ref struct EventPageReader
 
     /// <summary>Creates a reader over a whole response body.</summary>
     /// <param name="page">The UTF-8 JSON body.</param>
-    public EventPageReader(ReadOnlySpan<byte> page) : this(page, new Utf8StringCache()) { }
+    /// <remarks>Repeated values are shared through a small per-thread cache, so reading a page's headers allocates nothing.</remarks>
+    public EventPageReader(ReadOnlySpan<byte> page) : this(page, Utf8StringCache.ForCurrentThread) { }
 
     internal EventPageReader(ReadOnlySpan<byte> page, Utf8StringCache cache)
     {

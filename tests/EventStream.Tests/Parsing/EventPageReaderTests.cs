@@ -175,7 +175,7 @@ public class EventPageReaderTests
 
     private static long CountHeaders(byte[] body)
     {
-        var reader = new EventPageReader(body, CachedReaderCache);
+        var reader = new EventPageReader(body);
         long n = 0;
         while (reader.MoveNext())
         {
@@ -188,9 +188,6 @@ public class EventPageReaderTests
 
         return n;
     }
-
-    // The public constructor makes a small string cache; the feed reuses one per feed, as here.
-    private static readonly EventStream.Parsing.Internal.Utf8StringCache CachedReaderCache = new();
 
     [Fact]
     public void Materialize_BeforeMoveNext_Throws()

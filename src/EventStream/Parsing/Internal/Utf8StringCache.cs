@@ -14,6 +14,11 @@ internal sealed class Utf8StringCache
     private readonly int _mask;
     private int _count;
 
+    [ThreadStatic] private static Utf8StringCache? t_current;
+
+    /// <summary>A cache for the current thread, for readers created without one: values are shared across pages too.</summary>
+    public static Utf8StringCache ForCurrentThread => t_current ??= new Utf8StringCache();
+
     public Utf8StringCache(int capacity = 1024)
     {
         int size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, capacity * 2));
