@@ -59,6 +59,7 @@ internal sealed class ReorderObservable<T>(IObservable<T> source, TimeSpan windo
         private long _sequence;
         private long _maxSeen = long.MinValue;
         private long? _lastEmitted;
+        private long _scheduledFor = long.MinValue; // arrival timestamp the timer is set for
         private bool _done;
 
         public Sink(IObserver<T> downstream, TimeSpan window, LateEventPolicy policy, TimeProvider time)
@@ -155,6 +156,7 @@ internal sealed class ReorderObservable<T>(IObservable<T> source, TimeSpan windo
                 }
 
                 EmitUpTo(threshold);
+                _scheduledFor = long.MinValue; // the one-shot timer has fired: always re-arm
                 Schedule();
             }
         }
@@ -178,9 +180,17 @@ internal sealed class ReorderObservable<T>(IObservable<T> source, TimeSpan windo
                 _arrivals.Dequeue();
             }
 
-            if (_arrivals.TryPeek(out var next))
+            // The arrivals queue is FIFO, so the deadline changes only when its head does: touch the timer only then.
+            long head = _arrivals.TryPeek(out var next) ? next.Arrived : long.MinValue;
+            if (head == _scheduledFor)
             {
-                TimeSpan due = _window - _time.GetElapsedTime(next.Arrived);
+                return;
+            }
+
+            _scheduledFor = head;
+            if (head != long.MinValue)
+            {
+                TimeSpan due = _window - _time.GetElapsedTime(head);
                 _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
             }
             else
