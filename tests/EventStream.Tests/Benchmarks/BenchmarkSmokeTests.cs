@@ -23,7 +23,7 @@ public class BenchmarkSmokeTests
 
     [Theory]
     [MemberData(nameof(BenchmarkClasses))]
-    public void EveryBenchmark_RunsOnce(string typeName)
+    public async Task EveryBenchmark_RunsOnce(string typeName)
     {
         Type type = typeof(EventStream.Benchmarks.Pages).Assembly.GetType(typeName)!;
         PropertyInfo? parameter = type.GetProperties().SingleOrDefault(p => p.GetCustomAttribute<ParamsAttribute>() is not null);
@@ -41,7 +41,7 @@ public class BenchmarkSmokeTests
                 object? result = benchmark.Invoke(instance, null);
                 if (result is Task task)
                 {
-                    task.GetAwaiter().GetResult();
+                    await task;
                     result = task.GetType().GetProperty("Result")?.GetValue(task);
                 }
 
