@@ -66,9 +66,16 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
     /// <param name="options">What to read and how; validated now.</param>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     public EventFeed(EventsApiOptions api, FeedOptions? options = null)
-        : this(new EventsApiClient(api), options)
+        : this(OwnedClient(api, options), options, ownedClient: null)
     {
         _ownedClient = (EventsApiClient)_source;
+    }
+
+    // Feed options are checked before the client exists, so a bad option leaks no client (nor its share of the token bucket).
+    private static EventsApiClient OwnedClient(EventsApiOptions api, FeedOptions? options)
+    {
+        (options ?? new FeedOptions()).Validate();
+        return new EventsApiClient(api);
     }
 
     internal EventFeed(IPageSource source, FeedOptions? options, EventsApiClient? ownedClient)
