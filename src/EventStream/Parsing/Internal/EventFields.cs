@@ -23,6 +23,7 @@ internal struct EventFields
     public int EventStart;
     public int EventEnd;
     public ValueRef Id, ExternalId, Email, EventId, EventAction, ClientId, AccountId, BrandId, CustomerId, UserId, Source;
+    public ValueRef Ignored; // where members that are not envelope strings point; never read
     public DateTimeOffset EventTime;
     public DateTimeOffset? ReceivedTime;
     public bool HasEventTime;
@@ -151,16 +152,16 @@ internal static class EventScanner
             case 6 when reader.ValueTextEquals("source"u8): return ref f.Source;
             case 7 when reader.ValueTextEquals("eventId"u8): return ref f.EventId;
             case 7 when reader.ValueTextEquals("brandId"u8): return ref f.BrandId;
-            case 7 when reader.ValueTextEquals("rawData"u8): kind = PropertyKind.RawData; return ref Unused;
+            case 7 when reader.ValueTextEquals("rawData"u8): kind = PropertyKind.RawData; return ref f.Ignored;
             case 8 when reader.ValueTextEquals("clientId"u8): return ref f.ClientId;
             case 9 when reader.ValueTextEquals("accountId"u8): return ref f.AccountId;
-            case 9 when reader.ValueTextEquals("eventTime"u8): kind = PropertyKind.EventTime; return ref Unused;
+            case 9 when reader.ValueTextEquals("eventTime"u8): kind = PropertyKind.EventTime; return ref f.Ignored;
             case 10 when reader.ValueTextEquals("externalId"u8): return ref f.ExternalId;
             case 10 when reader.ValueTextEquals("customerId"u8): return ref f.CustomerId;
             case 11 when reader.ValueTextEquals("eventAction"u8): return ref f.EventAction;
-            case 12 when reader.ValueTextEquals("receivedTime"u8): kind = PropertyKind.ReceivedTime; return ref Unused;
+            case 12 when reader.ValueTextEquals("receivedTime"u8): kind = PropertyKind.ReceivedTime; return ref f.Ignored;
             case -1: return ref MatchEscaped(ref reader, ref f, out kind);
-            default: kind = PropertyKind.Other; return ref Unused;
+            default: kind = PropertyKind.Other; return ref f.Ignored;
         }
     }
 
@@ -183,12 +184,8 @@ internal static class EventScanner
             : reader.ValueTextEquals("eventTime"u8) ? PropertyKind.EventTime
             : reader.ValueTextEquals("receivedTime"u8) ? PropertyKind.ReceivedTime
             : PropertyKind.Other;
-        return ref Unused;
+        return ref f.Ignored;
     }
-
-    [ThreadStatic] private static ValueRef t_unused;
-
-    private static ref ValueRef Unused => ref t_unused;
 
     private static ValueRef Capture(ref Utf8JsonReader reader, ref EventFields fields, ref byte[]? scratch)
     {
