@@ -143,19 +143,23 @@ internal static class TailCommand
         return command;
     }
 
-    // Each event's JSON exactly as received, one per line, written through to stdout before the next is taken
-    // (so the checkpoint never records an event that is still in a buffer).
+    // Each event's JSON exactly as received, one per line. A batch (whatever has arrived) is flushed to stdout before
+    // the next is asked for, so the checkpoint never records an event that is still in a buffer.
     private static async Task<int> RunNdjsonAsync(EventFeed feed, TextWriter error, CancellationToken cancellationToken)
     {
-        Stream stdout = Console.OpenStandardOutput();
+        Stream stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
         await using (stdout.ConfigureAwait(false))
         {
             try
             {
-                await foreach (IntileryEvent e in feed.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                await foreach (IReadOnlyList<IntileryEvent> batch in feed.ReadBatchesAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
                 {
-                    stdout.Write(e.Json.Span);
-                    stdout.WriteByte((byte)'\n');
+                    foreach (IntileryEvent e in batch)
+                    {
+                        stdout.Write(e.Json.Span);
+                        stdout.WriteByte((byte)'\n');
+                    }
+
                     stdout.Flush();
                 }
             }

@@ -163,18 +163,7 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
     /// <returns>The events; the enumeration ends when the feed completes and throws if it faults.</returns>
     public async IAsyncEnumerable<IntileryEvent> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var reader = new Reader(_options.BufferCapacity, _committer.Join());
-        lock (_readersLock)
-        {
-            _readers = [.. _readers, reader];
-            if (_ended)
-            {
-                reader.Items.Writer.TryComplete(_endError); // the feed has already completed or faulted
-            }
-        }
-
-        _consumerArrived.Release();
-        EnsureStarted();
+        Reader reader = Register();
         try
         {
             ChannelReader<FeedItem> items = reader.Items.Reader;
@@ -194,14 +183,81 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         }
         finally
         {
-            lock (_readersLock)
-            {
-                _readers = [.. _readers.Where(r => r != reader)];
-            }
-
-            reader.Items.Writer.TryComplete();
-            _committer.Leave(reader.Progress);
+            Unregister(reader);
         }
+    }
+
+    /// <summary>
+    /// Reads events in batches of whatever has arrived (at most <paramref name="maxBatchSize"/>), for consumers that do
+    /// per-batch work such as one flush or one database transaction. A batch counts as taken when the next is asked for.
+    /// </summary>
+    /// <param name="maxBatchSize">The most events in one batch.</param>
+    /// <param name="cancellationToken">Ends this reader (not the feed).</param>
+    /// <returns>Non-empty batches; the enumeration ends when the feed completes and throws if it faults.</returns>
+    public async IAsyncEnumerable<IReadOnlyList<IntileryEvent>> ReadBatchesAsync(int maxBatchSize = 1_000, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
+        Reader reader = Register();
+        try
+        {
+            ChannelReader<FeedItem> items = reader.Items.Reader;
+            while (await items.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var batch = new List<IntileryEvent>();
+                long last = -1;
+                while (batch.Count < maxBatchSize && items.TryRead(out FeedItem item))
+                {
+                    last = item.Sequence;
+                    if (item.Event is { } e)
+                    {
+                        batch.Add(e);
+                    }
+                }
+
+                if (batch.Count > 0)
+                {
+                    yield return batch;
+                }
+
+                if (last >= 0)
+                {
+                    reader.Progress.Take(last); // taken: we were asked for the next batch
+                }
+            }
+        }
+        finally
+        {
+            Unregister(reader);
+        }
+    }
+
+    private Reader Register()
+    {
+        var reader = new Reader(_options.BufferCapacity, _committer.Join());
+        lock (_readersLock)
+        {
+            _readers = [.. _readers, reader];
+            if (_ended)
+            {
+                reader.Items.Writer.TryComplete(_endError); // the feed has already completed or faulted
+            }
+        }
+
+        _consumerArrived.Release();
+        EnsureStarted();
+        return reader;
+    }
+
+    private void Unregister(Reader reader)
+    {
+        lock (_readersLock)
+        {
+            _readers = [.. _readers.Where(r => r != reader)];
+        }
+
+        reader.Items.Writer.TryComplete();
+        _committer.Leave(reader.Progress);
     }
 
     /// <summary>Saves the position consumers have taken now (it is also saved every <see cref="FeedOptions.CheckpointInterval"/> and on stop).</summary>

@@ -79,6 +79,25 @@ public class EventFeedTests
     }
 
     [Fact]
+    public async Task ReadBatchesAsync_DeliversEveryEventOnceInOrder_InBoundedBatches()
+    {
+        (InMemoryApi api, List<SimulatedEvent> events) = Backlog(1_234);
+        await using var feed = new EventFeed(api, Options(api), null) { StopWhenCaughtUp = true };
+        var ids = new List<string>();
+        int batches = 0;
+
+        await foreach (IReadOnlyList<IntileryEvent> batch in feed.ReadBatchesAsync(maxBatchSize: 50))
+        {
+            Assert.InRange(batch.Count, 1, 50);
+            ids.AddRange(batch.Select(e => e.EventId));
+            batches++;
+        }
+
+        Assert.Equal(events.Select(e => e.EventId), ids);
+        Assert.True(batches >= 25);
+    }
+
+    [Fact]
     public async Task ReadAllAsync_Cancelled_EndsThatReaderOnly()
     {
         (InMemoryApi api, _) = Backlog(500);
