@@ -253,6 +253,22 @@ public class FeedEngineTests
         AssertExactlyOnceAscending(all.Where(e => e.EventTime < until), driver.Delivered);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Until_WithSubMillisecondPart_KeepsEventsInItsOwnMillisecond(bool inclusive)
+    {
+        var time = new FakeTimeProvider(T0.AddMinutes(5));
+        var api = new InMemoryApi(time, inclusive);
+        var all = Enumerable.Range(0, 100).Select(i => api.Add(T0.AddMilliseconds(i))).ToList();
+        DateTimeOffset until = T0.AddMilliseconds(50).AddTicks(4_567); // 50.4567 ms: the event at 50 ms is before it
+
+        EngineDriver driver = EngineDriver.Create(api, o => o.Until = until);
+        await driver.RunToCompletionAsync();
+
+        AssertExactlyOnceAscending(all.Take(51), driver.Delivered);
+    }
+
     [Fact]
     public async Task LiveReading_ReadAmplificationStaysUnderTwo()
     {

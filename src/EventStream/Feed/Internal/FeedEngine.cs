@@ -429,17 +429,31 @@ internal sealed class FeedEngine
         return s;
     }
 
+    // The API's times have whole milliseconds and the query formats them truncated: a start rounds down (reads a little
+    // more), but an end must round *up*, or events in the end's own millisecond (before a sub-millisecond end such as
+    // Until or a settle horizon) would be cut off. What the rounding lets in is filtered or deduplicated.
     private EventsQuery Query(DateTimeOffset? start, DateTimeOffset? end, int from, int size, EventSort sort)
-        => new()
+    {
+        DateTimeOffset? roundedEnd = end is { } e ? CeilingToMs(e) : null;
+        return new()
         {
             Include = _options.Include,
             Exclude = _options.Exclude,
             Start = start,
-            End = end is { } e && start is { } s && e <= s ? s + OneMs : end,
+            End = roundedEnd is { } re && start is { } s && re <= s ? CeilingToMs(s + OneMs) : roundedEnd,
             Sort = sort,
             From = from,
             Size = size,
         };
+    }
+
+    private static DateTimeOffset CeilingToMs(DateTimeOffset time)
+    {
+        long remainder = time.UtcTicks % TimeSpan.TicksPerMillisecond;
+        return remainder == 0 || time.UtcTicks > DateTimeOffset.MaxValue.UtcTicks - TimeSpan.TicksPerMillisecond
+            ? time
+            : new DateTimeOffset(time.UtcTicks - remainder + TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
+    }
 
     private async Task<PageScan> FetchAsync(EventsQuery query, DateTimeOffset? queryStart, CancellationToken cancellationToken)
     {
