@@ -24,8 +24,16 @@ public class EventFeedLoopbackTests
 
     private static void AssertExactlyOnce(IEnumerable<SimulatedEvent> expected, List<IntileryEvent> delivered)
     {
-        Assert.Equal(delivered.Count, delivered.Select(e => e.EventId).Distinct().Count());
-        Assert.Equal(expected.Select(e => e.EventId).Order(StringComparer.Ordinal), delivered.Select(e => e.EventId).Order(StringComparer.Ordinal));
+        var duplicated = delivered.GroupBy(e => e.EventId).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.True(duplicated.Count == 0, $"duplicated: {string.Join(", ", duplicated.Take(5))}");
+        var got = delivered.Select(e => e.EventId).ToHashSet();
+        var missing = expected.Where(e => !got.Contains(e.EventId)).ToList();
+        // Say when each missing event happened, arrived and became visible, so a failure explains itself.
+        Assert.True(missing.Count == 0, $"missing {missing.Count}: " + string.Join("; ", missing.Take(5).Select(e =>
+            $"{e.EventId} eventTime {e.EventTime:HH:mm:ss.fffffff} received {e.ReceivedTime:HH:mm:ss.fff} visible {e.VisibleAt:HH:mm:ss.fff}")));
+        var wanted = expected.Select(e => e.EventId).ToHashSet();
+        var extra = delivered.Where(e => !wanted.Contains(e.EventId)).Select(e => $"{e.EventId} at {e.EventTime:HH:mm:ss.fff}").Take(5).ToList();
+        Assert.True(extra.Count == 0, $"unexpected: {string.Join("; ", extra)}");
     }
 
     [Fact]
