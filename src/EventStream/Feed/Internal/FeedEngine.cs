@@ -213,7 +213,13 @@ internal sealed class FeedEngine
             int size = count == 0 ? _options.PageSize : Math.Min(_options.PageSize, count - newestFirst.Count);
             var query = Query(start: null, end: _options.Until, from, size, EventSort.Descending);
             PageScan page = await FetchAsync(query, queryStart: null, cancellationToken).ConfigureAwait(false);
-            settledAtRead = ObserveAndSettle(page);
+            DateTimeOffset settled = ObserveAndSettle(page);
+            if (from == 0)
+            {
+                // The newest events were read first, at the earliest time: that read bounds what is final.
+                settledAtRead = settled;
+            }
+
             newest ??= page.First;
             if (count == 0)
             {
