@@ -122,12 +122,7 @@ internal static class TailCommand
                         : await RunNdjsonAsync(eventFeed, error, cancellationToken).ConfigureAwait(false);
                 }
             }
-            catch (EventsApiException ex)
-            {
-                await error.WriteLineAsync($"eventstream tail: {ex.Message}").ConfigureAwait(false);
-                return 1;
-            }
-            catch (Exception ex) when (ex is FeedException or InvalidDataException)
+            catch (Exception ex) when (ex is EventsApiException or FeedException or InvalidDataException)
             {
                 await error.WriteLineAsync($"eventstream tail: {ex.Message}").ConfigureAwait(false);
                 return 1;

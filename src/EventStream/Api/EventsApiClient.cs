@@ -160,11 +160,7 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
         {
             throw new EventsApiException(null, "timeout", $"no complete response within {_options.RequestTimeout}", requestId, ex);
         }
-        catch (HttpRequestException ex)
-        {
-            throw new EventsApiException(null, "connection_error", Redact(ex.Message), requestId, ex);
-        }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
             throw new EventsApiException(null, "connection_error", Redact(ex.Message), requestId, ex);
         }

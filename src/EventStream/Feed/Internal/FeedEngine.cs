@@ -123,8 +123,7 @@ internal sealed class FeedEngine
             return new StepResult { Completed = true, Position = Position, AtHead = true };
         }
 
-        DateTimeOffset settled = _clock.IsKnown ? _clock.Now - _options.MaxLateness : DateTimeOffset.MinValue;
-        DateTimeOffset limit = Min(settled, _headCovered);
+        DateTimeOffset limit = Min(Settled(_clock.Now), _headCovered);
         if (_options.Until is { } until)
         {
             limit = Min(limit, until);
@@ -213,7 +212,7 @@ internal sealed class FeedEngine
             int size = count == 0 ? _options.PageSize : Math.Min(_options.PageSize, count - newestFirst.Count);
             var query = Query(start: null, end: _options.Until, from, size, EventSort.Descending);
             PageScan page = await FetchAsync(query, queryStart: null, cancellationToken).ConfigureAwait(false);
-            DateTimeOffset settled = ObserveAndSettle(page);
+            DateTimeOffset settled = Settled(ObserveServerTime(page));
             if (from == 0)
             {
                 // The newest events were read first, at the earliest time: that read bounds what is final.
@@ -262,8 +261,8 @@ internal sealed class FeedEngine
         PageScan page = await FetchAsync(query, queryStart, cancellationToken).ConfigureAwait(false);
 
         // Everything below is the commit: the page was read and parsed in full.
-        DateTimeOffset s = ObserveAndSettleTime(page);
-        DateTimeOffset settled = s == DateTimeOffset.MinValue ? s : s - _options.MaxLateness;
+        DateTimeOffset s = ObserveServerTime(page);
+        DateTimeOffset settled = Settled(s);
         DateTimeOffset coverageStart = _headFrom == 0 ? (_cursor ?? DateTimeOffset.MinValue) : (_windowLast ?? _cursor ?? DateTimeOffset.MinValue);
         _startSeenInclusive |= page.SawEventAtQueryStart;
         Deliver(page, fromSweep: false);
@@ -332,11 +331,11 @@ internal sealed class FeedEngine
 
     private async Task<StepResult> SweepStepAsync(SweepPass pass, CancellationToken cancellationToken)
     {
-        DateTimeOffset queryStart = pass.From == DateTimeOffset.MinValue ? pass.From : (pass.NoOverlap ? pass.From : pass.From - OneMs);
-        EventsQuery query = Query(pass.From == DateTimeOffset.MinValue ? null : queryStart, pass.End, pass.Offset, _options.PageSize, EventSort.Ascending);
+        DateTimeOffset? queryStart = pass.From == DateTimeOffset.MinValue ? null : (pass.NoOverlap ? pass.From : pass.From - OneMs);
+        EventsQuery query = Query(queryStart, pass.End, pass.Offset, _options.PageSize, EventSort.Ascending);
         PageScan page = await FetchAsync(query, queryStart, cancellationToken).ConfigureAwait(false);
         SweepRequests++;
-        ObserveAndSettleTime(page);
+        ObserveServerTime(page);
         Deliver(page, fromSweep: true);
         if (page.Count == _options.PageSize)
         {
@@ -404,16 +403,13 @@ internal sealed class FeedEngine
         Delivered += page.Accepted.Count;
     }
 
-    private DateTimeOffset ObserveAndSettle(PageScan page)
-    {
-        DateTimeOffset s = ObserveAndSettleTime(page);
-        return s == DateTimeOffset.MinValue ? s : s - _options.MaxLateness;
-    }
+    // Events before this had time to become visible at server time s (MinValue: the server's clock is not known yet).
+    private DateTimeOffset Settled(DateTimeOffset s) => s == DateTimeOffset.MinValue ? s : s - _options.MaxLateness;
 
     // A lower bound of the server's clock when it evaluated the query: the clock estimate at the moment the request
     // was sent (not now: the response may have taken a while), the newest receivedTime in the page, and the Date
     // header less a second. Then the observations update the clock.
-    private DateTimeOffset ObserveAndSettleTime(PageScan page)
+    private DateTimeOffset ObserveServerTime(PageScan page)
     {
         DateTimeOffset s = _clock.At(page.SentTimestamp);
         s = Max(s, page.MaxReceived)!.Value;
