@@ -105,6 +105,9 @@ public class IntileryEvent
     /// <summary>The event's JSON object exactly as the API sent it (UTF-8).</summary>
     public ReadOnlyMemory<byte> Json { get; }
 
+    /// <summary>The event's <c>rawData</c> object exactly as received (UTF-8), or empty when absent.</summary>
+    public ReadOnlyMemory<byte> RawDataJson => _rawDataStart < 0 ? default : Json.Slice(_rawDataStart, _rawDataLength);
+
     /// <summary>The event's <c>rawData</c> object, or an <see cref="JsonValueKind.Undefined"/> element when absent. Parsed on first access.</summary>
     public JsonElement RawData
     {
@@ -118,7 +121,7 @@ public class IntileryEvent
             JsonDocument? document = Volatile.Read(ref _rawData);
             if (document is null)
             {
-                document = JsonDocument.Parse(Json.Slice(_rawDataStart, _rawDataLength));
+                document = JsonDocument.Parse(RawDataJson);
                 document = Interlocked.CompareExchange(ref _rawData, document, null) ?? document;
             }
 

@@ -1,0 +1,142 @@
+using System.Text;
+using EventStream.Parsing;
+
+namespace EventStream.Typed;
+
+/// <summary>
+/// Decodes events into the typed classes generated from a tracking plan, choosing the class by <c>eventAction</c>
+/// (compared as UTF-8 bytes, no string allocated). Events whose action is not planned stay <see cref="IntileryEvent"/>;
+/// none is dropped. Values that break the plan go to the violation handler and to <see cref="PlannedEvent.Violations"/>.
+/// </summary>
+/// <remarks>
+/// Every <c>[TrackingPlan]</c> class has a generated <c>Catalog</c>; Intilery's standard events are in
+/// <see cref="IntileryEvents.Catalog"/>. Combine catalogs with <see cref="Combine"/>; the first that plans an action decodes it.
+/// A catalog is immutable and thread-safe.
+/// </remarks>
+/// <example>
+/// <code>
+/// var catalog = EventCatalog.Combine(ShopEvents.Catalog, IntileryEvents.Catalog)
+///     .WithViolationHandler(v => logger.LogWarning("{Violation}", v));
+/// await using var feed = new EventFeed(api, new FeedOptions { Catalog = catalog });
+/// feed.OfType&lt;ShopEvents.OrderCompleted&gt;().Subscribe(order => …);
+/// </code>
+/// </example>
+public sealed class EventCatalog
+{
+    private const int MaxStackAction = 256;
+    private readonly Part[] _parts;
+
+    /// <summary>Creates a catalog for one plan; called by generated code.</summary>
+    /// <param name="name">The plan's name (the class carrying <c>[TrackingPlan]</c>).</param>
+    /// <param name="actions">The planned actions.</param>
+    /// <param name="decoder">The generated dispatch.</param>
+    public EventCatalog(string name, IReadOnlyList<string> actions, TypedEventDecoder decoder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(actions);
+        ArgumentNullException.ThrowIfNull(decoder);
+        _parts = [new Part(name, [.. actions], decoder, null)];
+        Name = name;
+        Actions = _parts[0].Actions;
+    }
+
+    private EventCatalog(Part[] parts)
+    {
+        _parts = parts;
+        Name = string.Join(" + ", parts.Select(p => p.Name).Distinct());
+        Actions = [.. parts.SelectMany(p => p.Actions).Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The plan's name, or the names of the combined plans joined by <c> + </c>.</summary>
+    public string Name { get; }
+
+    /// <summary>Every action some plan in this catalog decodes.</summary>
+    public IReadOnlyList<string> Actions { get; }
+
+    /// <summary>Combines catalogs: each action is decoded by the first catalog that plans it (so list your own plan before the standard one).</summary>
+    /// <param name="catalogs">The catalogs, in order of precedence. Each keeps its own violation handler.</param>
+    /// <returns>The combined catalog.</returns>
+    public static EventCatalog Combine(params ReadOnlySpan<EventCatalog> catalogs)
+    {
+        if (catalogs.IsEmpty)
+        {
+            throw new ArgumentException("Combine needs at least one catalog.", nameof(catalogs));
+        }
+
+        var parts = new List<Part>();
+        foreach (EventCatalog catalog in catalogs)
+        {
+            ArgumentNullException.ThrowIfNull(catalog, nameof(catalogs));
+            parts.AddRange(catalog._parts);
+        }
+
+        return new EventCatalog([.. parts]);
+    }
+
+    /// <summary>
+    /// Returns a catalog that calls <paramref name="onViolation"/> for every value that breaks the plan (like Segment
+    /// Typewriter's <c>onViolation</c>). It runs on the thread decoding the event, before the event is delivered;
+    /// an exception it throws propagates (to fail fast in tests), so keep it to logging or counting in production.
+    /// </summary>
+    /// <param name="onViolation">The handler, or <see langword="null"/> for none (the default).</param>
+    /// <returns>The configured catalog; this one is unchanged.</returns>
+    public EventCatalog WithViolationHandler(Action<PlanViolation>? onViolation)
+        => new([.. _parts.Select(p => p with { OnViolation = onViolation })]);
+
+    /// <summary>Whether some plan in this catalog decodes <paramref name="eventAction"/>.</summary>
+    /// <param name="eventAction">The action.</param>
+    /// <returns>Whether it is planned.</returns>
+    public bool Contains(string eventAction) => Actions.Contains(eventAction, StringComparer.Ordinal);
+
+    /// <summary>Decodes an event read without a catalog.</summary>
+    /// <param name="untyped">The event.</param>
+    /// <returns>Its typed class when its action is planned (already typed events are returned as they are); otherwise <paramref name="untyped"/>.</returns>
+    public IntileryEvent Decode(IntileryEvent untyped)
+    {
+        ArgumentNullException.ThrowIfNull(untyped);
+        if (untyped is PlannedEvent)
+        {
+            return untyped;
+        }
+
+        string action = untyped.EventAction;
+        int max = Encoding.UTF8.GetMaxByteCount(action.Length);
+        Span<byte> utf8 = max <= MaxStackAction ? stackalloc byte[max] : new byte[max];
+        int length = Encoding.UTF8.GetBytes(action, utf8);
+        return Decode(untyped, utf8[..length]);
+    }
+
+    internal IntileryEvent Decode(IntileryEvent untyped, ReadOnlySpan<byte> eventAction)
+    {
+        foreach (Part part in _parts)
+        {
+            var reader = new PlanReader(untyped);
+            PlannedEvent? typed = part.Decoder(eventAction, untyped, ref reader);
+            if (typed is null)
+            {
+                continue;
+            }
+
+            if (reader.Violations is { } violations)
+            {
+                typed.Violations = violations;
+                if (part.OnViolation is { } onViolation)
+                {
+                    foreach (PlanViolation violation in violations)
+                    {
+                        onViolation(violation);
+                    }
+                }
+            }
+
+            return typed;
+        }
+
+        return untyped;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name} ({Actions.Count} actions)";
+
+    private sealed record Part(string Name, string[] Actions, TypedEventDecoder Decoder, Action<PlanViolation>? OnViolation);
+}

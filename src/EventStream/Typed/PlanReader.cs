@@ -1,0 +1,358 @@
+using System.ComponentModel;
+using System.Text;
+using System.Text.Json;
+using EventStream.Parsing;
+
+namespace EventStream.Typed;
+
+/// <summary>
+/// Reads one event's payload (<c>rawData.properties</c> or <c>rawData.traits</c>) for generated decoders, with
+/// <see cref="Utf8JsonReader"/> over the event's bytes, and records every value that breaks the plan instead of throwing.
+/// </summary>
+/// <remarks>
+/// Generated code drives it: <see cref="NextProperty"/> and <see cref="NameIs"/> walk an object, the <c>Read…</c>
+/// methods read the current member's value and leave the reader on that value's last token.
+/// Each <c>Read…</c> takes the value's path (for violations) and whether <c>null</c> is allowed there.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public ref struct PlanReader
+{
+    private const int MaxActualLength = 80;
+    private readonly IntileryEvent _event;
+    private Utf8JsonReader _json;
+    private bool _hasPayload;
+    private List<PlanViolation>? _violations;
+    private byte[]? _scratch;
+
+    internal PlanReader(IntileryEvent untyped)
+    {
+        _event = untyped;
+        _json = default;
+        _hasPayload = false;
+        _violations = null;
+        _scratch = null;
+    }
+
+    internal readonly List<PlanViolation>? Violations => _violations;
+
+    /// <summary>Positions the reader on <c>rawData.properties</c>; when it is absent, <see cref="NextProperty"/> returns <see langword="false"/> at once.</summary>
+    /// <returns>Whether the payload is present.</returns>
+    public bool MoveToProperties() => MoveToPayload("properties"u8, "properties");
+
+    /// <summary>Positions the reader on <c>rawData.traits</c> (identify events).</summary>
+    /// <returns>Whether the payload is present.</returns>
+    public bool MoveToTraits() => MoveToPayload("traits"u8, "traits");
+
+    /// <summary>Moves to the current object's next member.</summary>
+    /// <returns><see langword="true"/> when on a member name; <see langword="false"/> at the object's end.</returns>
+    public bool NextProperty()
+    {
+        if (!_hasPayload)
+        {
+            return false;
+        }
+
+        _json.Read();
+        return _json.TokenType == JsonTokenType.PropertyName;
+    }
+
+    /// <summary>Whether the current member's name is <paramref name="utf8Name"/>.</summary>
+    /// <param name="utf8Name">The name, UTF-8.</param>
+    /// <returns>Whether it matches (escaped names are compared unescaped).</returns>
+    public readonly bool NameIs(ReadOnlySpan<byte> utf8Name) => _json.ValueTextEquals(utf8Name);
+
+    /// <summary>Skips the current member's value.</summary>
+    public void Skip()
+    {
+        MoveToValue();
+        _json.Skip();
+    }
+
+    /// <summary>Moves to the next item of the current array.</summary>
+    /// <returns><see langword="true"/> when on an item; <see langword="false"/> at the array's end.</returns>
+    public bool NextItem()
+    {
+        _json.Read();
+        return _json.TokenType != JsonTokenType.EndArray;
+    }
+
+    /// <summary>Reads a string.</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
+    /// <returns>The value, or <see langword="null"/> when null or a violation.</returns>
+    public string? ReadString(string path, bool allowNull)
+        => Start(JsonTokenType.String, path, allowNull, "string") ? _json.GetString() : null;
+
+    /// <summary>Reads an integer (<c>integer</c>).</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
+    /// <returns>The value, or <see langword="null"/> when null or a violation.</returns>
+    public long? ReadInt64(string path, bool allowNull)
+    {
+        if (!Start(JsonTokenType.Number, path, allowNull, "integer"))
+        {
+            return null;
+        }
+
+        if (_json.TryGetInt64(out long value))
+        {
+            return value;
+        }
+
+        Report(path, PlanViolationKind.OutOfRange, "integer");
+        return null;
+    }
+
+    /// <summary>Reads a number as a <see cref="double"/>.</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
+    /// <returns>The value, or <see langword="null"/> when null or a violation.</returns>
+    public double? ReadDouble(string path, bool allowNull)
+    {
+        if (!Start(JsonTokenType.Number, path, allowNull, "number"))
+        {
+            return null;
+        }
+
+        if (_json.TryGetDouble(out double value))
+        {
+            return value;
+        }
+
+        Report(path, PlanViolationKind.OutOfRange, "number");
+        return null;
+    }
+
+    /// <summary>Reads a number as a <see cref="decimal"/> (<c>"format": "decimal"</c>), exactly as written.</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
+    /// <returns>The value, or <see langword="null"/> when null or a violation.</returns>
+    public decimal? ReadDecimal(string path, bool allowNull)
+    {
+        if (!Start(JsonTokenType.Number, path, allowNull, "decimal number"))
+        {
+            return null;
+        }
+
+        if (_json.TryGetDecimal(out decimal value))
+        {
+            return value;
+        }
+
+        Report(path, PlanViolationKind.OutOfRange, "decimal number");
+        return null;
+    }
+
+    /// <summary>Reads a boolean.</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
+    /// <returns>The value, or <see langword="null"/> when null or a violation.</returns>
+    public bool? ReadBoolean(string path, bool allowNull)
+    {
+        MoveToValue();
+        switch (_json.TokenType)
+        {
+            case JsonTokenType.True:
+                return true;
+            case JsonTokenType.False:
+                return false;
+            default:
+                Mismatch(path, allowNull, "boolean");
+                return null;
+        }
+    }
+
+    /// <summary>Reads an ISO 8601 date and time (<c>"format": "date-time"</c>).</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
+    /// <returns>The value, or <see langword="null"/> when null or a violation.</returns>
+    public DateTimeOffset? ReadDateTimeOffset(string path, bool allowNull)
+    {
+        if (!Start(JsonTokenType.String, path, allowNull, "date-time"))
+        {
+            return null;
+        }
+
+        if (_json.TryGetDateTimeOffset(out DateTimeOffset value))
+        {
+            return value;
+        }
+
+        Report(path, PlanViolationKind.InvalidFormat, "date-time");
+        return null;
+    }
+
+    /// <summary>Reads a UUID (<c>"format": "uuid"</c>).</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
+    /// <returns>The value, or <see langword="null"/> when null or a violation.</returns>
+    public Guid? ReadGuid(string path, bool allowNull)
+    {
+        if (!Start(JsonTokenType.String, path, allowNull, "uuid"))
+        {
+            return null;
+        }
+
+        if (_json.TryGetGuid(out Guid value))
+        {
+            return value;
+        }
+
+        Report(path, PlanViolationKind.InvalidFormat, "uuid");
+        return null;
+    }
+
+    /// <summary>Reads any value as it came (constructs the plan cannot type).</summary>
+    /// <param name="path">The value's path.</param>
+    /// <returns>The value.</returns>
+    public JsonElement ReadRaw(string path)
+    {
+        _ = path;
+        MoveToValue();
+        return JsonElement.ParseValue(ref _json);
+    }
+
+    /// <summary>Reads a string enum's wire value, unescaped, without allocating.</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
+    /// <param name="value">The value's UTF-8 bytes; valid until the reader moves.</param>
+    /// <returns>Whether a string was read.</returns>
+    public bool ReadEnumText(string path, bool allowNull, out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        if (!Start(JsonTokenType.String, path, allowNull, "string"))
+        {
+            return false;
+        }
+
+        if (!_json.ValueIsEscaped)
+        {
+            value = _json.ValueSpan;
+            return true;
+        }
+
+        int length = _json.ValueSpan.Length;
+        if (_scratch is null || _scratch.Length < length)
+        {
+            _scratch = new byte[Math.Max(length, 64)];
+        }
+
+        int written = _json.CopyString(_scratch);
+        value = _scratch.AsSpan(0, written);
+        return true;
+    }
+
+    /// <summary>Reports that the current value is not one of the plan's enum values.</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="values">The planned values, for the message.</param>
+    public void UnknownEnumValue(string path, string values) => Report(path, PlanViolationKind.UnknownEnumValue, "one of " + values);
+
+    /// <summary>Moves into an object value.</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
+    /// <returns><see langword="true"/> when on the object's start (walk it with <see cref="NextProperty"/>).</returns>
+    public bool BeginObject(string path, bool allowNull) => Start(JsonTokenType.StartObject, path, allowNull, "object");
+
+    /// <summary>Moves into an array value.</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
+    /// <returns><see langword="true"/> when on the array's start (walk it with <see cref="NextItem"/>).</returns>
+    public bool BeginArray(string path, bool allowNull) => Start(JsonTokenType.StartArray, path, allowNull, "array");
+
+    /// <summary>Reports a required property that is absent.</summary>
+    /// <param name="path">The property's path.</param>
+    public void MissingRequired(string path)
+        => Add(new PlanViolation(_event.EventId, _event.EventAction, path, PlanViolationKind.MissingRequired, "present", null));
+
+    private bool MoveToPayload(ReadOnlySpan<byte> name, string path)
+    {
+        _hasPayload = false;
+        ReadOnlyMemory<byte> rawData = _event.RawDataJson;
+        if (rawData.IsEmpty)
+        {
+            return false;
+        }
+
+        _json = new Utf8JsonReader(rawData.Span);
+        if (!_json.Read() || _json.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        while (_json.Read() && _json.TokenType == JsonTokenType.PropertyName)
+        {
+            bool match = _json.ValueTextEquals(name);
+            _json.Read();
+            if (match)
+            {
+                if (_json.TokenType == JsonTokenType.StartObject)
+                {
+                    _hasPayload = true;
+                    return true;
+                }
+
+                if (_json.TokenType != JsonTokenType.Null)
+                {
+                    Report(path, PlanViolationKind.WrongType, "object");
+                }
+
+                return false;
+            }
+
+            _json.Skip();
+        }
+
+        return false;
+    }
+
+    private void MoveToValue()
+    {
+        if (_json.TokenType == JsonTokenType.PropertyName)
+        {
+            _json.Read();
+        }
+    }
+
+    // Moves to the value; true when it has the wanted token type, else reports (unless an allowed null) and skips it.
+    private bool Start(JsonTokenType wanted, string path, bool allowNull, string expected)
+    {
+        MoveToValue();
+        if (_json.TokenType == wanted)
+        {
+            return true;
+        }
+
+        Mismatch(path, allowNull, expected);
+        return false;
+    }
+
+    private void Mismatch(string path, bool allowNull, string expected)
+    {
+        if (_json.TokenType != JsonTokenType.Null || !allowNull)
+        {
+            Report(path, PlanViolationKind.WrongType, expected);
+        }
+
+        _json.Skip();
+    }
+
+    private void Report(string path, PlanViolationKind kind, string expected)
+        => Add(new PlanViolation(_event.EventId, _event.EventAction, path, kind, expected, Actual()));
+
+    private readonly string Actual()
+    {
+        string text = _json.TokenType switch
+        {
+            JsonTokenType.StartObject => "an object",
+            JsonTokenType.StartArray => "an array",
+            JsonTokenType.Null => "null",
+            JsonTokenType.True => "true",
+            JsonTokenType.False => "false",
+            JsonTokenType.String => "\"" + _json.GetString() + "\" (a string)",
+            _ => Encoding.UTF8.GetString(_json.ValueSpan) + " (a number)",
+        };
+        return text.Length <= MaxActualLength ? text : string.Concat(text.AsSpan(0, MaxActualLength), "…");
+    }
+
+    private void Add(PlanViolation violation) => (_violations ??= []).Add(violation);
+}

@@ -1,0 +1,19 @@
+using EventStream.Parsing;
+
+namespace EventStream.Typed;
+
+/// <summary>
+/// The base of every event class generated from a tracking plan: the envelope and JSON of <see cref="IntileryEvent"/>
+/// plus the plan's properties (on the generated class) and any <see cref="Violations"/> found while reading them.
+/// </summary>
+public abstract class PlannedEvent : IntileryEvent
+{
+    /// <summary>Wraps a decoded event; called by generated code.</summary>
+    /// <param name="untyped">The event as read from the page.</param>
+    protected PlannedEvent(IntileryEvent untyped) : base(untyped)
+    {
+    }
+
+    /// <summary>Values of this event that do not match the plan (empty when it matches). Properties with a violation hold what could be read, or their default.</summary>
+    public IReadOnlyList<PlanViolation> Violations { get; internal set; } = [];
+}
