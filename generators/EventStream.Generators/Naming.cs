@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Text;
 
 namespace EventStream.Generators;
@@ -13,20 +14,37 @@ internal static class Naming
     public static string? ToPascalCase(string name)
     {
         var builder = new StringBuilder(name.Length);
-        bool startOfWord = true;
-        foreach (char c in name)
+        foreach (string word in Words(name))
         {
-            if (!char.IsLetterOrDigit(c) || c > 0x7F && !char.IsLetter(c))
-            {
-                startOfWord = true;
-                continue;
-            }
-
-            builder.Append(startOfWord ? char.ToUpperInvariant(c) : c);
-            startOfWord = false;
+            // An all-capitals word is an acronym or a SHOUTED key: SMS → Sms, ORDER_CONFIRMATION → OrderConfirmation.
+            bool shouted = word.Length > 1 && word.All(c => !char.IsLetter(c) || char.IsUpper(c));
+            builder.Append(char.ToUpperInvariant(word[0]));
+            builder.Append(shouted ? word.Substring(1).ToLowerInvariant() : word.Substring(1));
         }
 
         return builder.Length == 0 ? null : builder.ToString();
+    }
+
+    private static IEnumerable<string> Words(string name)
+    {
+        var word = new StringBuilder();
+        foreach (char c in name)
+        {
+            if (char.IsLetterOrDigit(c) && (c <= 0x7F || char.IsLetter(c)))
+            {
+                word.Append(c);
+            }
+            else if (word.Length > 0)
+            {
+                yield return word.ToString();
+                word.Clear();
+            }
+        }
+
+        if (word.Length > 0)
+        {
+            yield return word.ToString();
+        }
     }
 
     /// <summary>Whether a generated name is usable as is (it must not start with a digit).</summary>

@@ -55,6 +55,14 @@ public sealed class FeedOptions
     /// <value>Default 30 seconds.</value>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The catalog that decodes planned events into their typed classes (e.g. <see cref="Typed.IntileryEvents.Catalog"/>, or a
+    /// <c>[TrackingPlan]</c> class's <c>Catalog</c>), so that <c>feed.OfType&lt;ShopEvents.OrderCompleted&gt;()</c> and pattern
+    /// matching work. Unplanned events are still delivered, untyped.
+    /// </summary>
+    /// <value>Default: <see langword="null"/> (every event is an untyped <see cref="Parsing.IntileryEvent"/>).</value>
+    public Typed.EventCatalog? Catalog { get; set; }
+
     /// <summary>The clock for polling, retries and checkpoints.</summary>
     /// <value>Default <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

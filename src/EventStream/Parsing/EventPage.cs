@@ -1,3 +1,6 @@
+using EventStream.Api.Internal;
+using EventStream.Typed;
+
 namespace EventStream.Parsing;
 
 /// <summary>One page of the Events API: its events in the order the API sent them, <c>total</c> and the request id.</summary>
@@ -11,13 +14,50 @@ public sealed record EventPage(IReadOnlyList<IntileryEvent> Events, long? Total,
     /// <param name="requestId">The request id to attach, if the body came from a response.</param>
     /// <returns>The page.</returns>
     /// <exception cref="EventPageFormatException">The body is malformed or truncated.</exception>
-    public static EventPage Parse(ReadOnlySpan<byte> body, string? requestId = null)
+    public static EventPage Parse(ReadOnlySpan<byte> body, string? requestId = null) => Parse(body, null, requestId);
+
+    /// <summary>Reads a whole page body, without HTTP, decoding planned events into their typed classes.</summary>
+    /// <param name="body">The UTF-8 JSON body.</param>
+    /// <param name="catalog">The catalog that types planned events (e.g. <see cref="IntileryEvents.Catalog"/>), or <see langword="null"/> to keep every event untyped.</param>
+    /// <returns>The page; unplanned events are <see cref="IntileryEvent"/>s.</returns>
+    /// <exception cref="EventPageFormatException">The body is malformed or truncated.</exception>
+    public static EventPage Parse(ReadOnlySpan<byte> body, EventCatalog? catalog) => Parse(body, catalog, null);
+
+    /// <summary>Reads a page body from a stream (a saved response, a file), without HTTP.</summary>
+    /// <param name="body">The stream; read to its end, not disposed.</param>
+    /// <param name="catalog">The catalog that types planned events, or <see langword="null"/> to keep every event untyped.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The page.</returns>
+    /// <exception cref="EventPageFormatException">The body is malformed, truncated, or longer than 256 MB.</exception>
+    public static async ValueTask<EventPage> ParseAsync(Stream body, EventCatalog? catalog = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        PooledBody buffer;
+        try
+        {
+            buffer = await PooledBody.ReadAsync(body, body.CanSeek ? body.Length - body.Position : null, MaxStreamBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ResponseTooLargeException ex)
+        {
+            throw new EventPageFormatException($"the page is longer than {MaxStreamBytes} bytes", ex);
+        }
+
+        using (buffer)
+        {
+            return Parse(buffer.Span, catalog, null);
+        }
+    }
+
+    private const int MaxStreamBytes = 256 * 1024 * 1024;
+
+    private static EventPage Parse(ReadOnlySpan<byte> body, EventCatalog? catalog, string? requestId)
     {
         var reader = new EventPageReader(body);
         var events = new List<IntileryEvent>();
         while (reader.MoveNext())
         {
-            events.Add(reader.Materialize());
+            IntileryEvent e = reader.Materialize();
+            events.Add(catalog is null ? e : catalog.Decode(e, reader.Header.EventAction));
         }
 
         return new EventPage(events, reader.Total, requestId);

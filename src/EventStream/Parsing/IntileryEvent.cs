@@ -145,7 +145,14 @@ public class IntileryEvent
     /// <param name="json">The event's JSON object.</param>
     /// <returns>The event.</returns>
     /// <exception cref="EventPageFormatException">The JSON is malformed or lacks <c>eventId</c>, <c>eventAction</c> or <c>eventTime</c>.</exception>
-    public static IntileryEvent Parse(ReadOnlySpan<byte> json)
+    public static IntileryEvent Parse(ReadOnlySpan<byte> json) => Parse(json, null);
+
+    /// <summary>Reads one event object and, when a catalog plans its action, decodes it into its typed class.</summary>
+    /// <param name="json">The event's JSON object.</param>
+    /// <param name="catalog">The catalog that types planned events, or <see langword="null"/>.</param>
+    /// <returns>The event: typed when planned, otherwise untyped.</returns>
+    /// <exception cref="EventPageFormatException">The JSON is malformed or lacks <c>eventId</c>, <c>eventAction</c> or <c>eventTime</c>.</exception>
+    public static IntileryEvent Parse(ReadOnlySpan<byte> json, Typed.EventCatalog? catalog)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
         var fields = default(EventFields);
@@ -168,7 +175,8 @@ public class IntileryEvent
             ThrowHelper.Format("the event is not valid JSON: " + ex.Message, reader.BytesConsumed, ex);
         }
 
-        return new IntileryEvent(fields, json, scratch, new Utf8StringCache(8));
+        var e = new IntileryEvent(fields, json, scratch, Utf8StringCache.ForCurrentThread);
+        return catalog is null ? e : catalog.Decode(e, fields.EventAction.Resolve(json, scratch));
     }
 
     /// <inheritdoc />

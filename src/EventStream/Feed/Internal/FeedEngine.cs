@@ -510,7 +510,7 @@ internal sealed class FeedEngine
                 continue;
             }
 
-            page.Accepted.Add(e);
+            page.Accepted.Add(engine._options.Catalog is { } catalog ? catalog.Decode(e, header.EventAction) : e);
         }
 
         page.Total = reader.Total;
