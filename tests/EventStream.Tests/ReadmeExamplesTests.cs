@@ -79,7 +79,7 @@ public class ReadmeExamplesTests
     [InlineData("foreach")]
     public void Readme_ShowsTheCompiledExample(string name)
     {
-        string root = RepoRoot();
+        string root = TestData.RepoRoot();
         string source = File.ReadAllText(Path.Combine(root, "tests", "EventStream.Tests", "ReadmeExamplesTests.cs"));
         string readme = File.ReadAllText(Path.Combine(root, "README.md")).Replace("\r\n", "\n", StringComparison.Ordinal);
 
@@ -109,18 +109,5 @@ public class ReadmeExamplesTests
         {
             await Task.Delay(10, timeout.Token);
         }
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "EventStream.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("EventStream.sln not found above " + AppContext.BaseDirectory);
     }
 }
