@@ -75,12 +75,13 @@ public class ReadmeExamplesTests
     }
 
     [Theory]
-    [InlineData("rx")]
-    [InlineData("foreach")]
-    public void Readme_ShowsTheCompiledExample(string name)
+    [InlineData("rx", "tests/EventStream.Tests/ReadmeExamplesTests.cs")]
+    [InlineData("foreach", "tests/EventStream.Tests/ReadmeExamplesTests.cs")]
+    [InlineData("typed", "tests/EventStream.TypedEvents.Tests/ReadmeTypedExampleTests.cs")]
+    public void Readme_ShowsTheCompiledExample(string name, string file)
     {
         string root = TestData.RepoRoot();
-        string source = File.ReadAllText(Path.Combine(root, "tests", "EventStream.Tests", "ReadmeExamplesTests.cs"));
+        string source = File.ReadAllText(Path.Combine(root, file));
         string readme = File.ReadAllText(Path.Combine(root, "README.md")).Replace("\r\n", "\n", StringComparison.Ordinal);
 
         string start = $"#region README: {name}\n";
