@@ -1,10 +1,11 @@
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using EventStream.Parsing;
+using EventStream.Typed;
 
 namespace EventStream.Benchmarks;
 
-/// <summary>One 100-event page, read six ways. Baseline: the raw <see cref="Utf8JsonReader"/> token scan, the floor.</summary>
+/// <summary>One 100-event page, read seven ways. Baseline: the raw <see cref="Utf8JsonReader"/> token scan, the floor.</summary>
 [MemoryDiagnoser]
 public class PageParseBenchmarks
 {
@@ -60,6 +61,9 @@ public class PageParseBenchmarks
 
         return n;
     }
+
+    [Benchmark(Description = "typed events (generated IntileryEvents catalog)")]
+    public int Typed() => EventPage.Parse(_page, IntileryEvents.Catalog).Events.Count;
 
     [Benchmark(Description = "System.Text.Json source-gen POCOs")]
     public int SystemTextJson()

@@ -84,13 +84,13 @@ internal sealed class PlanEmitter
             _w.Open("switch (action.Length)");
             foreach (var group in byLength)
             {
-                _w.Line($"case {group.Key.ToString(CultureInfo.InvariantCulture)}:");
+                _w.Line($"case {group.Key.ToString(CultureInfo.InvariantCulture)}:").Indent();
                 foreach (EventModel e in group)
                 {
-                    _w.Line($"    if (global::System.MemoryExtensions.SequenceEqual(action, {Quote(e.Action)}u8)) return {e.ClassName}.Decode(untyped, ref reader);");
+                    _w.Line($"if (global::System.MemoryExtensions.SequenceEqual(action, {Quote(e.Action)}u8)) return {e.ClassName}.Decode(untyped, ref reader);");
                 }
 
-                _w.Line("    break;");
+                _w.Line("break;").Outdent();
             }
 
             _w.Close();
@@ -226,30 +226,35 @@ internal sealed class PlanEmitter
         }
 
         _w.Open("while (reader.NextProperty())");
-        for (int i = 0; i < properties.Count; i++)
+        if (properties.Count > 0)
         {
-            PropertyModel p = properties[i];
-            _w.Open($"{(i == 0 ? "if" : "else if")} (reader.NameIs({Quote(p.JsonName)}u8))");
-            _w.Line($"result.{p.Name} = {ValueExpression(p.Type, p.Path, AllowsNull(p), p.Name)}{NonNullSuffix(p)};");
-            if (p.Required)
+            // Switch on the name's length, then compare bytes: one or two comparisons per member, whatever the plan's size.
+            _w.Line("global::System.ReadOnlySpan<byte> name = reader.PropertyName();");
+            _w.Open("switch (name.Length)");
+            var indexed = properties.Select((p, i) => (Property: p, Index: i));
+            foreach (var group in indexed.GroupBy(x => Encoding.UTF8.GetByteCount(x.Property.JsonName)).OrderBy(g => g.Key))
             {
-                _w.Line($"seen{i} = true;");
+                _w.Line($"case {group.Key.ToString(CultureInfo.InvariantCulture)}:").Indent();
+                foreach ((PropertyModel p, int i) in group)
+                {
+                    _w.Open($"if (global::System.MemoryExtensions.SequenceEqual(name, {Quote(p.JsonName)}u8))");
+                    _w.Line($"result.{p.Name} = {ValueExpression(p.Type, p.Path, AllowsNull(p), p.Name)}{NonNullSuffix(p)};");
+                    if (p.Required)
+                    {
+                        _w.Line($"seen{i} = true;");
+                    }
+
+                    _w.Line("continue;");
+                    _w.Close();
+                }
+
+                _w.Line("break;").Outdent();
             }
 
             _w.Close();
         }
 
-        if (properties.Count == 0)
-        {
-            _w.Line("reader.Skip();");
-        }
-        else
-        {
-            _w.Open("else");
-            _w.Line("reader.Skip();");
-            _w.Close();
-        }
-
+        _w.Line("reader.Skip();");
         _w.Close();
         for (int i = 0; i < properties.Count; i++)
         {

@@ -11,6 +11,10 @@ public class IntileryEvent
 {
     private readonly int _rawDataStart;
     private readonly int _rawDataLength;
+    private readonly int _propertiesStart;
+    private readonly int _propertiesLength;
+    private readonly int _traitsStart;
+    private readonly int _traitsLength;
     private JsonDocument? _rawData;
 
     internal IntileryEvent(in EventFields fields, ReadOnlySpan<byte> buffer, byte[]? scratch, Utf8StringCache cache)
@@ -31,6 +35,10 @@ public class IntileryEvent
         Source = Shared(fields.Source, buffer, scratch, cache);
         _rawDataStart = fields.RawDataStart < 0 ? -1 : fields.RawDataStart - fields.EventStart;
         _rawDataLength = fields.RawDataLength;
+        _propertiesStart = fields.PropertiesStart < 0 ? -1 : fields.PropertiesStart - fields.EventStart;
+        _propertiesLength = fields.PropertiesLength;
+        _traitsStart = fields.TraitsStart < 0 ? -1 : fields.TraitsStart - fields.EventStart;
+        _traitsLength = fields.TraitsLength;
     }
 
     /// <summary>Copies another event's envelope and JSON; used by typed events that wrap a decoded event.</summary>
@@ -55,6 +63,10 @@ public class IntileryEvent
         IsLate = other.IsLate;
         _rawDataStart = other._rawDataStart;
         _rawDataLength = other._rawDataLength;
+        _propertiesStart = other._propertiesStart;
+        _propertiesLength = other._propertiesLength;
+        _traitsStart = other._traitsStart;
+        _traitsLength = other._traitsLength;
     }
 
     /// <summary>The event's unique id (<c>eventId</c>).</summary>
@@ -107,6 +119,12 @@ public class IntileryEvent
 
     /// <summary>The event's <c>rawData</c> object exactly as received (UTF-8), or empty when absent.</summary>
     public ReadOnlyMemory<byte> RawDataJson => _rawDataStart < 0 ? default : Json.Slice(_rawDataStart, _rawDataLength);
+
+    /// <summary><c>rawData.properties</c> exactly as received, when it is an object; otherwise empty.</summary>
+    internal ReadOnlyMemory<byte> PropertiesJson => _propertiesStart < 0 ? default : Json.Slice(_propertiesStart, _propertiesLength);
+
+    /// <summary><c>rawData.traits</c> exactly as received, when it is an object; otherwise empty.</summary>
+    internal ReadOnlyMemory<byte> TraitsJson => _traitsStart < 0 ? default : Json.Slice(_traitsStart, _traitsLength);
 
     /// <summary>The event's <c>rawData</c> object, or an <see cref="JsonValueKind.Undefined"/> element when absent. Parsed on first access.</summary>
     public JsonElement RawData

@@ -56,6 +56,24 @@ public ref struct PlanReader
         return _json.TokenType == JsonTokenType.PropertyName;
     }
 
+    /// <summary>The current member's name, UTF-8 and unescaped; valid until the reader moves.</summary>
+    /// <returns>The name.</returns>
+    public ReadOnlySpan<byte> PropertyName()
+    {
+        if (!_json.ValueIsEscaped)
+        {
+            return _json.ValueSpan;
+        }
+
+        int length = _json.ValueSpan.Length;
+        if (_scratch is null || _scratch.Length < length)
+        {
+            _scratch = new byte[Math.Max(length, 64)];
+        }
+
+        return _scratch.AsSpan(0, _json.CopyString(_scratch));
+    }
+
     /// <summary>Whether the current member's name is <paramref name="utf8Name"/>.</summary>
     /// <param name="utf8Name">The name, UTF-8.</param>
     /// <returns>Whether it matches (escaped names are compared unescaped).</returns>
@@ -267,6 +285,16 @@ public ref struct PlanReader
     private bool MoveToPayload(ReadOnlySpan<byte> name, string path)
     {
         _hasPayload = false;
+        ReadOnlyMemory<byte> payload = name.SequenceEqual("traits"u8) ? _event.TraitsJson : _event.PropertiesJson;
+        if (!payload.IsEmpty)
+        {
+            _json = new Utf8JsonReader(payload.Span);
+            _json.Read(); // the payload's '{'
+            _hasPayload = true;
+            return true;
+        }
+
+        // Absent, null, or not an object: only the last is a violation (rare, so rawData is scanned again to find it).
         ReadOnlyMemory<byte> rawData = _event.RawDataJson;
         if (rawData.IsEmpty)
         {
@@ -274,32 +302,24 @@ public ref struct PlanReader
         }
 
         _json = new Utf8JsonReader(rawData.Span);
-        if (!_json.Read() || _json.TokenType != JsonTokenType.StartObject)
+        if (_json.Read() && _json.TokenType == JsonTokenType.StartObject)
         {
-            return false;
-        }
-
-        while (_json.Read() && _json.TokenType == JsonTokenType.PropertyName)
-        {
-            bool match = _json.ValueTextEquals(name);
-            _json.Read();
-            if (match)
+            while (_json.Read() && _json.TokenType == JsonTokenType.PropertyName)
             {
-                if (_json.TokenType == JsonTokenType.StartObject)
+                bool match = _json.ValueTextEquals(name);
+                _json.Read();
+                if (match)
                 {
-                    _hasPayload = true;
-                    return true;
+                    if (_json.TokenType != JsonTokenType.Null)
+                    {
+                        Report(path, PlanViolationKind.WrongType, "object");
+                    }
+
+                    break;
                 }
 
-                if (_json.TokenType != JsonTokenType.Null)
-                {
-                    Report(path, PlanViolationKind.WrongType, "object");
-                }
-
-                return false;
+                _json.Skip();
             }
-
-            _json.Skip();
         }
 
         return false;

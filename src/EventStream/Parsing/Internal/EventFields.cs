@@ -29,6 +29,10 @@ internal struct EventFields
     public bool HasEventTime;
     public int RawDataStart; // relative to the buffer; -1 when absent
     public int RawDataLength;
+    public int PropertiesStart; // rawData.properties when it is an object; relative to the buffer; -1 when absent
+    public int PropertiesLength;
+    public int TraitsStart; // rawData.traits when it is an object
+    public int TraitsLength;
     public int ScratchUsed;
 
     public void Reset()
@@ -39,6 +43,8 @@ internal struct EventFields
         HasEventTime = false;
         RawDataStart = -1;
         RawDataLength = 0;
+        PropertiesStart = TraitsStart = -1;
+        PropertiesLength = TraitsLength = 0;
         ScratchUsed = 0;
     }
 }
@@ -92,7 +98,7 @@ internal static class EventScanner
                     break;
                 case PropertyKind.RawData:
                     int start = checked((int)reader.TokenStartIndex);
-                    reader.Skip();
+                    ScanRawData(ref reader, ref fields);
                     fields.RawDataStart = start;
                     fields.RawDataLength = checked((int)reader.BytesConsumed) - start;
                     break;
@@ -121,6 +127,37 @@ internal static class EventScanner
         if (!fields.HasEventTime)
         {
             ThrowHelper.Format($"event {eventIndex} has no eventTime", fields.EventStart);
+        }
+    }
+
+    // Walks rawData's top level (the same tokens a Skip would read), noting where properties and traits are, so
+    // that a typed decoder can start on them without scanning rawData again.
+    private static void ScanRawData(ref Utf8JsonReader reader, ref EventFields fields)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return;
+        }
+
+        while (Read(ref reader) && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            bool properties = reader.ValueTextEquals("properties"u8);
+            bool traits = !properties && reader.ValueTextEquals("traits"u8);
+            Read(ref reader);
+            int start = checked((int)reader.TokenStartIndex);
+            bool isObject = reader.TokenType == JsonTokenType.StartObject;
+            reader.Skip();
+            if (isObject && properties)
+            {
+                fields.PropertiesStart = start;
+                fields.PropertiesLength = checked((int)reader.BytesConsumed) - start;
+            }
+            else if (isObject && traits)
+            {
+                fields.TraitsStart = start;
+                fields.TraitsLength = checked((int)reader.BytesConsumed) - start;
+            }
         }
     }
 
