@@ -174,6 +174,28 @@ public class TypedDecodeTests
         Assert.Equal(ShopEvents.EmailOpened.CampaignIdKind.OrderConfirmation, typed.CampaignId);
     }
 
+    [Theory]
+    [InlineData("\"oops\"", true)]
+    [InlineData("[1, 2]", true)]
+    [InlineData("null", false)]
+    public void Decode_PropertiesNotAnObject_RequiredReportedAndEventStillDelivered(string properties, bool wrongType)
+    {
+        JsonObject order = JsonNode.Parse(FirstOf("order_completed"))!.AsObject();
+        order["rawData"]!["properties"] = JsonNode.Parse(properties);
+
+        var typed = Assert.IsType<ShopEvents.OrderCompleted>(IntileryEvent.Parse(Encoding.UTF8.GetBytes(order.ToJsonString()), ShopEvents.Catalog));
+
+        var expected = new List<(string, PlanViolationKind)>();
+        if (wrongType)
+        {
+            expected.Add(("properties", PlanViolationKind.WrongType));
+        }
+
+        expected.AddRange([("properties.order_id", PlanViolationKind.MissingRequired), ("properties.currency", PlanViolationKind.MissingRequired), ("properties.products", PlanViolationKind.MissingRequired)]);
+        Assert.Equal(expected, typed.Violations.Select(v => (v.Path, v.Kind)));
+        Assert.Equal(order["eventId"]!.GetValue<string>(), typed.EventId);
+    }
+
     [Fact]
     public void Decode_HandlerThatThrows_PropagatesSoTestsCanFailFast()
     {
