@@ -115,7 +115,7 @@ internal sealed class PlanEmitter
         _w.Line($"private {e.ClassName}({Untyped} untyped) : base(untyped)");
         _w.Line("{");
         _w.Line("}");
-        EmitProperties(e.Properties, e.ReadsTraits ? "trait" : "property");
+        EmitProperties(e.Properties, e.ReadsTraits ? "trait" : "property", "Json");
         EmitNestedTypes(e.Properties);
         _w.Line();
         _w.Open($"internal static {e.ClassName} Decode({Untyped} untyped, ref {Reader} reader)");
@@ -137,11 +137,23 @@ internal sealed class PlanEmitter
         _w.Line($"internal {type.Name}()");
         _w.Line("{");
         _w.Line("}");
-        EmitProperties(type.Properties, "property");
+        bool keepsJson = type.Properties.Any(p => p.Type.Kind == PlanTypeKind.String);
+        if (keepsJson)
+        {
+            _w.Line();
+            _w.Line("private global::System.ReadOnlyMemory<byte> __json;");
+        }
+
+        EmitProperties(type.Properties, "property", "__json");
         EmitNestedTypes(type.Properties);
         _w.Line();
         _w.Open($"internal static {type.Name} Read(ref {Reader} reader)");
         _w.Line($"var result = new {type.Name}();");
+        if (keepsJson)
+        {
+            _w.Line("result.__json = reader.EventJson;");
+        }
+
         EmitMembersLoop(type.Properties);
         _w.Line("return result;");
         _w.Close();
@@ -149,7 +161,8 @@ internal sealed class PlanEmitter
         _w.Close();
     }
 
-    private void EmitProperties(EquatableArray<PropertyModel> properties, string noun)
+    // Strings stay in the event's JSON until read (PlanText): a property nobody reads costs no string.
+    private void EmitProperties(EquatableArray<PropertyModel> properties, string noun, string json)
     {
         foreach (PropertyModel p in properties)
         {
@@ -163,6 +176,15 @@ internal sealed class PlanEmitter
             else if (p.Required)
             {
                 text += " Required.";
+            }
+
+            if (p.Type.Kind == PlanTypeKind.String)
+            {
+                _w.Line($"private global::EventStream.Typed.PlanText __{p.Name};");
+                _w.Line();
+                _w.Line($"/// <summary>{text}</summary>");
+                _w.Line($"public {PropertyType(p)} {p.Name} => __{p.Name}.Get({json}){(AllowsNull(p) ? string.Empty : "!")};");
+                continue;
             }
 
             _w.Line($"/// <summary>{text}</summary>");
@@ -238,7 +260,9 @@ internal sealed class PlanEmitter
                 foreach ((PropertyModel p, int i) in group)
                 {
                     _w.Open($"if (global::System.MemoryExtensions.SequenceEqual(name, {Quote(p.JsonName)}u8))");
-                    _w.Line($"result.{p.Name} = {ValueExpression(p.Type, p.Path, AllowsNull(p), p.Name)}{NonNullSuffix(p)};");
+                    _w.Line(p.Type.Kind == PlanTypeKind.String
+                        ? $"result.__{p.Name} = reader.ReadText({Quote(p.Path)}, {(AllowsNull(p) ? "true" : "false")});"
+                        : $"result.{p.Name} = {ValueExpression(p.Type, p.Path, AllowsNull(p), p.Name)}{NonNullSuffix(p)};");
                     if (p.Required)
                     {
                         _w.Line($"seen{i} = true;");

@@ -197,6 +197,22 @@ public class TypedDecodeTests
     }
 
     [Fact]
+    public void Decode_EscapedStrings_AreUnescapedWhenRead()
+    {
+        string json = FirstOf("order_completed")
+            .Replace("\"NW-ORD-58213\"", "\"NW-\\u004FRD \\\"58213\\\"\"", StringComparison.Ordinal)
+            .Replace("\"SPRING4\"", "\"SPRING\\u00e9\"", StringComparison.Ordinal);
+        Assert.Contains("\\u004FRD", json, StringComparison.Ordinal);
+
+        var typed = Assert.IsType<ShopEvents.OrderCompleted>(IntileryEvent.Parse(Encoding.UTF8.GetBytes(json), ShopEvents.Catalog));
+
+        Assert.Equal("NW-ORD \"58213\"", typed.OrderId);
+        Assert.Equal("SPRING\u00e9", typed.Coupon);
+        Assert.Same(typed.OrderId, typed.OrderId); // decoded once, then kept
+        Assert.Equal("chk-9d41f07a", typed.CheckoutId);
+    }
+
+    [Fact]
     public void Decode_HandlerThatThrows_PropagatesSoTestsCanFailFast()
     {
         JsonObject order = JsonNode.Parse(FirstOf("order_completed"))!.AsObject();

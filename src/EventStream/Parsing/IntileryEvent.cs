@@ -15,6 +15,9 @@ public class IntileryEvent
     private readonly int _propertiesLength;
     private readonly int _traitsStart;
     private readonly int _traitsLength;
+
+    // Customer ids and email are unique per customer: decoded from Json on first use, so an event nobody asks them of costs no strings.
+    private LazyText _id, _externalId, _email, _customerId, _userId;
     private JsonDocument? _rawData;
 
     internal IntileryEvent(in EventFields fields, ReadOnlySpan<byte> buffer, byte[]? scratch, Utf8StringCache cache)
@@ -24,11 +27,11 @@ public class IntileryEvent
         EventAction = Shared(fields.EventAction, buffer, scratch, cache)!;
         EventTime = fields.EventTime;
         ReceivedTime = fields.ReceivedTime;
-        Id = Unique(fields.Id, buffer, scratch);
-        ExternalId = Unique(fields.ExternalId, buffer, scratch);
-        Email = Unique(fields.Email, buffer, scratch);
-        CustomerId = Unique(fields.CustomerId, buffer, scratch);
-        UserId = Unique(fields.UserId, buffer, scratch);
+        _id = LazyText.From(fields.Id, fields.EventStart, buffer, scratch);
+        _externalId = LazyText.From(fields.ExternalId, fields.EventStart, buffer, scratch);
+        _email = LazyText.From(fields.Email, fields.EventStart, buffer, scratch);
+        _customerId = LazyText.From(fields.CustomerId, fields.EventStart, buffer, scratch);
+        _userId = LazyText.From(fields.UserId, fields.EventStart, buffer, scratch);
         ClientId = Shared(fields.ClientId, buffer, scratch, cache);
         AccountId = Shared(fields.AccountId, buffer, scratch, cache);
         BrandId = Shared(fields.BrandId, buffer, scratch, cache);
@@ -51,11 +54,11 @@ public class IntileryEvent
         EventAction = other.EventAction;
         EventTime = other.EventTime;
         ReceivedTime = other.ReceivedTime;
-        Id = other.Id;
-        ExternalId = other.ExternalId;
-        Email = other.Email;
-        CustomerId = other.CustomerId;
-        UserId = other.UserId;
+        _id = other._id;
+        _externalId = other._externalId;
+        _email = other._email;
+        _customerId = other._customerId;
+        _userId = other._userId;
         ClientId = other.ClientId;
         AccountId = other.AccountId;
         BrandId = other.BrandId;
@@ -82,19 +85,19 @@ public class IntileryEvent
     public DateTimeOffset? ReceivedTime { get; }
 
     /// <summary>The customer's Intilery id (<c>id</c>).</summary>
-    public string? Id { get; }
+    public string? Id => _id.Get(Json);
 
     /// <summary>The customer's id in the sender's system (<c>externalId</c>).</summary>
-    public string? ExternalId { get; }
+    public string? ExternalId => _externalId.Get(Json);
 
     /// <summary>The customer's email address (<c>email</c>).</summary>
-    public string? Email { get; }
+    public string? Email => _email.Get(Json);
 
     /// <summary>The customer id (<c>customerId</c>).</summary>
-    public string? CustomerId { get; }
+    public string? CustomerId => _customerId.Get(Json);
 
     /// <summary>The user id (<c>userId</c>).</summary>
-    public string? UserId { get; }
+    public string? UserId => _userId.Get(Json);
 
     /// <summary>The Intilery client (<c>clientId</c>).</summary>
     public string? ClientId { get; }
@@ -120,11 +123,11 @@ public class IntileryEvent
     /// <summary>The event's <c>rawData</c> object exactly as received (UTF-8), or empty when absent.</summary>
     public ReadOnlyMemory<byte> RawDataJson => _rawDataStart < 0 ? default : Json.Slice(_rawDataStart, _rawDataLength);
 
-    /// <summary><c>rawData.properties</c> exactly as received, when it is an object; otherwise empty.</summary>
-    internal ReadOnlyMemory<byte> PropertiesJson => _propertiesStart < 0 ? default : Json.Slice(_propertiesStart, _propertiesLength);
+    /// <summary>Where <c>rawData.properties</c> is in <see cref="Json"/>, when it is an object; otherwise start -1.</summary>
+    internal (int Start, int Length) PropertiesRange => (_propertiesStart, _propertiesLength);
 
-    /// <summary><c>rawData.traits</c> exactly as received, when it is an object; otherwise empty.</summary>
-    internal ReadOnlyMemory<byte> TraitsJson => _traitsStart < 0 ? default : Json.Slice(_traitsStart, _traitsLength);
+    /// <summary>Where <c>rawData.traits</c> is in <see cref="Json"/>, when it is an object; otherwise start -1.</summary>
+    internal (int Start, int Length) TraitsRange => (_traitsStart, _traitsLength);
 
     /// <summary>The event's <c>rawData</c> object, or an <see cref="JsonValueKind.Undefined"/> element when absent. Parsed on first access.</summary>
     public JsonElement RawData
@@ -209,4 +212,28 @@ public class IntileryEvent
 
     private static string? Shared(ValueRef value, ReadOnlySpan<byte> buffer, byte[]? scratch, Utf8StringCache cache)
         => value.IsPresent ? cache.Get(value.Resolve(buffer, scratch)) : null;
+
+    /// <summary>A string value left in the event's JSON until first read (then kept).</summary>
+    private struct LazyText
+    {
+        private int _start;
+        private int _length; // -1: absent, or already decoded into _value
+        private string? _value;
+
+        public static LazyText From(ValueRef value, int eventStart, ReadOnlySpan<byte> buffer, byte[]? scratch)
+        {
+            if (!value.IsPresent)
+            {
+                return new LazyText { _length = -1 };
+            }
+
+            // An escaped value was unescaped into scratch, which does not outlive the read: decode it now.
+            return value.InScratch
+                ? new LazyText { _length = -1, _value = System.Text.Encoding.UTF8.GetString(value.Resolve(buffer, scratch)) }
+                : new LazyText { _start = value.Start - eventStart, _length = value.Length };
+        }
+
+        public string? Get(ReadOnlyMemory<byte> json)
+            => _value ?? (_length < 0 ? null : _value = System.Text.Encoding.UTF8.GetString(json.Span.Slice(_start, _length)));
+    }
 }

@@ -21,6 +21,7 @@ public ref struct PlanReader
     private readonly IntileryEvent _event;
     private Utf8JsonReader _json;
     private bool _hasPayload;
+    private int _payloadOffset; // where the reader's input starts in the event's JSON
     private List<PlanViolation>? _violations;
     private byte[]? _scratch;
 
@@ -29,6 +30,7 @@ public ref struct PlanReader
         _event = untyped;
         _json = default;
         _hasPayload = false;
+        _payloadOffset = 0;
         _violations = null;
         _scratch = null;
     }
@@ -100,6 +102,26 @@ public ref struct PlanReader
     /// <returns>The value, or <see langword="null"/> when null or a violation.</returns>
     public string? ReadString(string path, bool allowNull)
         => Start(JsonTokenType.String, path, allowNull, "string") ? _json.GetString() : null;
+
+    /// <summary>Notes where a string is, to be decoded when first read (see <see cref="PlanText"/>).</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
+    /// <returns>The value's place, or an absent value when null or a violation.</returns>
+    public PlanText ReadText(string path, bool allowNull)
+    {
+        if (!Start(JsonTokenType.String, path, allowNull, "string"))
+        {
+            return default;
+        }
+
+        int quote = _payloadOffset + checked((int)_json.TokenStartIndex);
+        return _json.ValueIsEscaped
+            ? new PlanText(quote, _json.ValueSpan.Length + 2, escaped: true)
+            : new PlanText(quote + 1, _json.ValueSpan.Length, escaped: false);
+    }
+
+    /// <summary>The JSON of the event being read; nested generated classes keep it to decode their <see cref="PlanText"/> values.</summary>
+    public readonly ReadOnlyMemory<byte> EventJson => _event.Json;
 
     /// <summary>Reads an integer (<c>integer</c>).</summary>
     /// <param name="path">The value's path.</param>
@@ -285,10 +307,11 @@ public ref struct PlanReader
     private bool MoveToPayload(ReadOnlySpan<byte> name, string path)
     {
         _hasPayload = false;
-        ReadOnlyMemory<byte> payload = name.SequenceEqual("traits"u8) ? _event.TraitsJson : _event.PropertiesJson;
-        if (!payload.IsEmpty)
+        (int start, int length) = name.SequenceEqual("traits"u8) ? _event.TraitsRange : _event.PropertiesRange;
+        if (start >= 0)
         {
-            _json = new Utf8JsonReader(payload.Span);
+            _payloadOffset = start;
+            _json = new Utf8JsonReader(_event.Json.Span.Slice(start, length));
             _json.Read(); // the payload's '{'
             _hasPayload = true;
             return true;
