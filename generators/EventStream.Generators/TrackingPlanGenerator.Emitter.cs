@@ -10,7 +10,6 @@ namespace EventStream.Generators;
 internal sealed class PlanEmitter
 {
     private const string Reader = "global::EventStream.Typed.PlanReader";
-    private const string Untyped = "global::EventStream.Parsing.IntileryEvent";
     private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"EventStream.Generators\", \"1.0.0\")]";
     private readonly SourceWriter _w = new();
 
@@ -77,7 +76,7 @@ internal sealed class PlanEmitter
         string actions = string.Join(", ", model.Events.Select(e => Quote(e.Action)));
         _w.Line($"public static global::EventStream.Typed.EventCatalog Catalog {{ get; }} = new global::EventStream.Typed.EventCatalog({Quote(model.Target.ClassName)}, new string[] {{ {actions} }}, DecodeByAction);");
         _w.Line();
-        _w.Open($"private static global::EventStream.Typed.PlannedEvent? DecodeByAction(global::System.ReadOnlySpan<byte> action, {Untyped} untyped, ref {Reader} reader)");
+        _w.Open($"private static global::EventStream.Typed.PlannedEvent? DecodeByAction(scoped global::System.ReadOnlySpan<byte> action, ref {Reader} reader)");
         var byLength = model.Events.GroupBy(e => Encoding.UTF8.GetByteCount(e.Action)).OrderBy(g => g.Key).ToList();
         if (byLength.Count > 0)
         {
@@ -87,7 +86,7 @@ internal sealed class PlanEmitter
                 _w.Line($"case {group.Key.ToString(CultureInfo.InvariantCulture)}:").Indent();
                 foreach (EventModel e in group)
                 {
-                    _w.Line($"if (global::System.MemoryExtensions.SequenceEqual(action, {Quote(e.Action)}u8)) return {e.ClassName}.Decode(untyped, ref reader);");
+                    _w.Line($"if (global::System.MemoryExtensions.SequenceEqual(action, {Quote(e.Action)}u8)) return {e.ClassName}.Decode(ref reader);");
                 }
 
                 _w.Line("break;").Outdent();
@@ -112,14 +111,14 @@ internal sealed class PlanEmitter
         _w.Line($"/// <summary>The action this class decodes: <c>{Naming.Xml(e.Action)}</c>.</summary>");
         _w.Line($"public const string PlannedAction = {Quote(e.Action)};");
         _w.Line();
-        _w.Line($"private {e.ClassName}({Untyped} untyped) : base(untyped)");
+        _w.Line($"private {e.ClassName}(ref {Reader} reader) : base(ref reader)");
         _w.Line("{");
         _w.Line("}");
         EmitProperties(e.Properties, e.ReadsTraits ? "trait" : "property", "Json");
         EmitNestedTypes(e.Properties);
         _w.Line();
-        _w.Open($"internal static {e.ClassName} Decode({Untyped} untyped, ref {Reader} reader)");
-        _w.Line($"var result = new {e.ClassName}(untyped);");
+        _w.Open($"internal static {e.ClassName} Decode(ref {Reader} reader)");
+        _w.Line($"var result = new {e.ClassName}(ref reader);");
         _w.Line(e.ReadsTraits ? "reader.MoveToTraits();" : "reader.MoveToProperties();");
         EmitMembersLoop(e.Properties);
         _w.Line("return result;");

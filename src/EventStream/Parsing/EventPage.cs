@@ -56,8 +56,7 @@ public sealed record EventPage(IReadOnlyList<IntileryEvent> Events, long? Total,
         var events = new List<IntileryEvent>();
         while (reader.MoveNext())
         {
-            IntileryEvent e = reader.Materialize();
-            events.Add(catalog is null ? e : catalog.Decode(e, reader.Header.EventAction));
+            events.Add(reader.Materialize(catalog));
         }
 
         return new EventPage(events, reader.Total, requestId);

@@ -5,7 +5,7 @@ namespace EventStream.Parsing;
 
 /// <summary>
 /// Reads an Events API page (<c>{"data":[event, …], …}</c>) one event at a time. <see cref="MoveNext"/> and
-/// <see cref="Header"/> allocate nothing, so an event can be dropped for free; <see cref="Materialize"/> builds
+/// <see cref="Header"/> allocate nothing, so an event can be dropped for free; <see cref="Materialize()"/> builds
 /// the <see cref="IntileryEvent"/> for one worth keeping. <c>data</c> may sit anywhere among other members,
 /// unknown members are skipped, and any malformed or truncated input ends in <see cref="EventPageFormatException"/>.
 /// </summary>
@@ -98,6 +98,13 @@ public ref struct EventPageReader
     {
         EnsureOnEvent();
         return new IntileryEvent(_fields, _page, _scratch, _cache);
+    }
+
+    /// <summary>Builds the current event, typed by <paramref name="catalog"/> when it plans the event's action.</summary>
+    internal readonly IntileryEvent Materialize(Typed.EventCatalog? catalog)
+    {
+        EnsureOnEvent();
+        return catalog is null ? new IntileryEvent(_fields, _page, _scratch, _cache) : catalog.Materialize(_fields, _page, _scratch, _cache);
     }
 
     private bool MoveNextCore()

@@ -9,107 +9,77 @@ namespace EventStream.Parsing;
 /// </summary>
 public class IntileryEvent
 {
-    private readonly int _rawDataStart;
-    private readonly int _rawDataLength;
-    private readonly int _propertiesStart;
-    private readonly int _propertiesLength;
-    private readonly int _traitsStart;
-    private readonly int _traitsLength;
-
-    // Customer ids and email are unique per customer: decoded from Json on first use, so an event nobody asks them of costs no strings.
-    private LazyText _id, _externalId, _email, _customerId, _userId;
+    private EventState _s;
     private JsonDocument? _rawData;
 
     internal IntileryEvent(in EventFields fields, ReadOnlySpan<byte> buffer, byte[]? scratch, Utf8StringCache cache)
-    {
-        Json = buffer[fields.EventStart..fields.EventEnd].ToArray();
-        EventId = Unique(fields.EventId, buffer, scratch)!;
-        EventAction = Shared(fields.EventAction, buffer, scratch, cache)!;
-        EventTime = fields.EventTime;
-        ReceivedTime = fields.ReceivedTime;
-        _id = LazyText.From(fields.Id, fields.EventStart, buffer, scratch);
-        _externalId = LazyText.From(fields.ExternalId, fields.EventStart, buffer, scratch);
-        _email = LazyText.From(fields.Email, fields.EventStart, buffer, scratch);
-        _customerId = LazyText.From(fields.CustomerId, fields.EventStart, buffer, scratch);
-        _userId = LazyText.From(fields.UserId, fields.EventStart, buffer, scratch);
-        ClientId = Shared(fields.ClientId, buffer, scratch, cache);
-        AccountId = Shared(fields.AccountId, buffer, scratch, cache);
-        BrandId = Shared(fields.BrandId, buffer, scratch, cache);
-        Source = Shared(fields.Source, buffer, scratch, cache);
-        _rawDataStart = fields.RawDataStart < 0 ? -1 : fields.RawDataStart - fields.EventStart;
-        _rawDataLength = fields.RawDataLength;
-        _propertiesStart = fields.PropertiesStart < 0 ? -1 : fields.PropertiesStart - fields.EventStart;
-        _propertiesLength = fields.PropertiesLength;
-        _traitsStart = fields.TraitsStart < 0 ? -1 : fields.TraitsStart - fields.EventStart;
-        _traitsLength = fields.TraitsLength;
-    }
+        => _s = EventState.From(fields, buffer, scratch, cache);
 
-    /// <summary>Copies another event's envelope and JSON; used by typed events that wrap a decoded event.</summary>
+    internal IntileryEvent(in EventState state) => _s = state;
+
+    /// <summary>Copies another event's envelope and JSON (no bytes are copied).</summary>
     /// <param name="other">The event to copy.</param>
     protected IntileryEvent(IntileryEvent other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        Json = other.Json;
-        EventId = other.EventId;
-        EventAction = other.EventAction;
-        EventTime = other.EventTime;
-        ReceivedTime = other.ReceivedTime;
-        _id = other._id;
-        _externalId = other._externalId;
-        _email = other._email;
-        _customerId = other._customerId;
-        _userId = other._userId;
-        ClientId = other.ClientId;
-        AccountId = other.AccountId;
-        BrandId = other.BrandId;
-        Source = other.Source;
+        _s = other._s;
         IsLate = other.IsLate;
-        _rawDataStart = other._rawDataStart;
-        _rawDataLength = other._rawDataLength;
-        _propertiesStart = other._propertiesStart;
-        _propertiesLength = other._propertiesLength;
-        _traitsStart = other._traitsStart;
-        _traitsLength = other._traitsLength;
+    }
+
+    /// <summary>Builds the envelope of a typed event straight from what the reader is on: the page, or an untyped event.</summary>
+    internal IntileryEvent(ref Typed.PlanReader reader)
+    {
+        if (reader.Source is { } other)
+        {
+            _s = other._s;
+            IsLate = other.IsLate;
+        }
+        else
+        {
+            _s = reader.State;
+        }
+
+        reader.Attach(this);
     }
 
     /// <summary>The event's unique id (<c>eventId</c>).</summary>
-    public string EventId { get; }
+    public string EventId => _s.EventId;
 
     /// <summary>The event's action key, e.g. <c>email_opened</c> (<c>eventAction</c>).</summary>
-    public string EventAction { get; }
+    public string EventAction => _s.EventAction;
 
     /// <summary>When the event happened (<c>eventTime</c>).</summary>
-    public DateTimeOffset EventTime { get; }
+    public DateTimeOffset EventTime => _s.EventTime;
 
     /// <summary>When Intilery received the event (<c>receivedTime</c>), if the API sent it.</summary>
-    public DateTimeOffset? ReceivedTime { get; }
+    public DateTimeOffset? ReceivedTime => _s.ReceivedTime;
 
     /// <summary>The customer's Intilery id (<c>id</c>).</summary>
-    public string? Id => _id.Get(Json);
+    public string? Id => _s.Id.Get(_s.Json);
 
     /// <summary>The customer's id in the sender's system (<c>externalId</c>).</summary>
-    public string? ExternalId => _externalId.Get(Json);
+    public string? ExternalId => _s.ExternalId.Get(_s.Json);
 
     /// <summary>The customer's email address (<c>email</c>).</summary>
-    public string? Email => _email.Get(Json);
+    public string? Email => _s.Email.Get(_s.Json);
 
     /// <summary>The customer id (<c>customerId</c>).</summary>
-    public string? CustomerId => _customerId.Get(Json);
+    public string? CustomerId => _s.CustomerId.Get(_s.Json);
 
     /// <summary>The user id (<c>userId</c>).</summary>
-    public string? UserId => _userId.Get(Json);
+    public string? UserId => _s.UserId.Get(_s.Json);
 
     /// <summary>The Intilery client (<c>clientId</c>).</summary>
-    public string? ClientId { get; }
+    public string? ClientId => _s.ClientId;
 
     /// <summary>The Intilery account (<c>accountId</c>).</summary>
-    public string? AccountId { get; }
+    public string? AccountId => _s.AccountId;
 
     /// <summary>The Intilery brand (<c>brandId</c>).</summary>
-    public string? BrandId { get; }
+    public string? BrandId => _s.BrandId;
 
     /// <summary>Where the event came from, e.g. <c>SEGMENT_API</c> (<c>source</c>).</summary>
-    public string? Source { get; }
+    public string? Source => _s.Source;
 
     /// <summary>
     /// <see langword="true"/> when the feed found this event behind its head (it arrived or became visible late),
@@ -118,23 +88,23 @@ public class IntileryEvent
     public bool IsLate { get; internal set; }
 
     /// <summary>The event's JSON object exactly as the API sent it (UTF-8).</summary>
-    public ReadOnlyMemory<byte> Json { get; }
+    public ReadOnlyMemory<byte> Json => _s.Json;
 
     /// <summary>The event's <c>rawData</c> object exactly as received (UTF-8), or empty when absent.</summary>
-    public ReadOnlyMemory<byte> RawDataJson => _rawDataStart < 0 ? default : Json.Slice(_rawDataStart, _rawDataLength);
+    public ReadOnlyMemory<byte> RawDataJson => _s.RawDataStart < 0 ? default : _s.Json.Slice(_s.RawDataStart, _s.RawDataLength);
 
     /// <summary>Where <c>rawData.properties</c> is in <see cref="Json"/>, when it is an object; otherwise start -1.</summary>
-    internal (int Start, int Length) PropertiesRange => (_propertiesStart, _propertiesLength);
+    internal (int Start, int Length) PropertiesRange => (_s.PropertiesStart, _s.PropertiesLength);
 
     /// <summary>Where <c>rawData.traits</c> is in <see cref="Json"/>, when it is an object; otherwise start -1.</summary>
-    internal (int Start, int Length) TraitsRange => (_traitsStart, _traitsLength);
+    internal (int Start, int Length) TraitsRange => (_s.TraitsStart, _s.TraitsLength);
 
     /// <summary>The event's <c>rawData</c> object, or an <see cref="JsonValueKind.Undefined"/> element when absent. Parsed on first access.</summary>
     public JsonElement RawData
     {
         get
         {
-            if (_rawDataStart < 0)
+            if (_s.RawDataStart < 0)
             {
                 return default;
             }
@@ -196,8 +166,9 @@ public class IntileryEvent
             ThrowHelper.Format("the event is not valid JSON: " + ex.Message, reader.BytesConsumed, ex);
         }
 
-        var e = new IntileryEvent(fields, json, scratch, Utf8StringCache.ForCurrentThread);
-        return catalog is null ? e : catalog.Decode(e, fields.EventAction.Resolve(json, scratch));
+        return catalog is null
+            ? new IntileryEvent(fields, json, scratch, Utf8StringCache.ForCurrentThread)
+            : catalog.Materialize(fields, json, scratch, Utf8StringCache.ForCurrentThread);
     }
 
     /// <inheritdoc />
@@ -207,14 +178,54 @@ public class IntileryEvent
     private JsonElement? Member(string name)
         => RawData.ValueKind == JsonValueKind.Object && RawData.TryGetProperty(name, out JsonElement value) ? value : null;
 
-    private static string? Unique(ValueRef value, ReadOnlySpan<byte> buffer, byte[]? scratch)
-        => value.IsPresent ? System.Text.Encoding.UTF8.GetString(value.Resolve(buffer, scratch)) : null;
+    /// <summary>Everything an event holds, in one value, so that typed events take it over in one assignment.</summary>
+    internal struct EventState
+    {
+        public ReadOnlyMemory<byte> Json;
+        public string EventId;
+        public string EventAction;
+        public DateTimeOffset EventTime;
+        public DateTimeOffset? ReceivedTime;
+        public string? ClientId, AccountId, BrandId, Source;
 
-    private static string? Shared(ValueRef value, ReadOnlySpan<byte> buffer, byte[]? scratch, Utf8StringCache cache)
-        => value.IsPresent ? cache.Get(value.Resolve(buffer, scratch)) : null;
+        // Customer ids and email are unique per customer: decoded from Json on first use, so an event nobody asks them of costs no strings.
+        public LazyText Id, ExternalId, Email, CustomerId, UserId;
+        public int RawDataStart, RawDataLength, PropertiesStart, PropertiesLength, TraitsStart, TraitsLength; // in Json; start -1 when absent
+
+        public static EventState From(in EventFields fields, ReadOnlySpan<byte> buffer, byte[]? scratch, Utf8StringCache cache)
+        {
+            int at = fields.EventStart;
+            return new EventState
+            {
+                Json = buffer[at..fields.EventEnd].ToArray(),
+                EventId = System.Text.Encoding.UTF8.GetString(fields.EventId.Resolve(buffer, scratch)),
+                EventAction = cache.Get(fields.EventAction.Resolve(buffer, scratch)),
+                EventTime = fields.EventTime,
+                ReceivedTime = fields.ReceivedTime,
+                ClientId = Shared(fields.ClientId, buffer, scratch, cache),
+                AccountId = Shared(fields.AccountId, buffer, scratch, cache),
+                BrandId = Shared(fields.BrandId, buffer, scratch, cache),
+                Source = Shared(fields.Source, buffer, scratch, cache),
+                Id = LazyText.From(fields.Id, at, buffer, scratch),
+                ExternalId = LazyText.From(fields.ExternalId, at, buffer, scratch),
+                Email = LazyText.From(fields.Email, at, buffer, scratch),
+                CustomerId = LazyText.From(fields.CustomerId, at, buffer, scratch),
+                UserId = LazyText.From(fields.UserId, at, buffer, scratch),
+                RawDataStart = fields.RawDataStart < 0 ? -1 : fields.RawDataStart - at,
+                RawDataLength = fields.RawDataLength,
+                PropertiesStart = fields.PropertiesStart < 0 ? -1 : fields.PropertiesStart - at,
+                PropertiesLength = fields.PropertiesLength,
+                TraitsStart = fields.TraitsStart < 0 ? -1 : fields.TraitsStart - at,
+                TraitsLength = fields.TraitsLength,
+            };
+        }
+
+        private static string? Shared(ValueRef value, ReadOnlySpan<byte> buffer, byte[]? scratch, Utf8StringCache cache)
+            => value.IsPresent ? cache.Get(value.Resolve(buffer, scratch)) : null;
+    }
 
     /// <summary>A string value left in the event's JSON until first read (then kept).</summary>
-    private struct LazyText
+    internal struct LazyText
     {
         private int _start;
         private int _length; // -1: absent, or already decoded into _value

@@ -1,5 +1,6 @@
 using System.Text;
 using EventStream.Parsing;
+using EventStream.Parsing.Internal;
 
 namespace EventStream.Typed;
 
@@ -103,15 +104,22 @@ public sealed class EventCatalog
         int max = Encoding.UTF8.GetMaxByteCount(action.Length);
         Span<byte> utf8 = max <= MaxStackAction ? stackalloc byte[max] : new byte[max];
         int length = Encoding.UTF8.GetBytes(action, utf8);
-        return Decode(untyped, utf8[..length]);
+        var reader = new PlanReader(untyped);
+        return TryDecode(utf8[..length], ref reader) ?? untyped;
     }
 
-    internal IntileryEvent Decode(IntileryEvent untyped, ReadOnlySpan<byte> eventAction)
+    /// <summary>Builds the event a page reader is on: typed when planned, else untyped; the envelope is read once either way.</summary>
+    internal IntileryEvent Materialize(in EventFields fields, ReadOnlySpan<byte> buffer, byte[]? scratch, Utf8StringCache cache)
+    {
+        var reader = new PlanReader(IntileryEvent.EventState.From(fields, buffer, scratch, cache));
+        return (IntileryEvent?)TryDecode(fields.EventAction.Resolve(buffer, scratch), ref reader) ?? new IntileryEvent(reader.State);
+    }
+
+    private PlannedEvent? TryDecode(scoped ReadOnlySpan<byte> eventAction, ref PlanReader reader)
     {
         foreach (Part part in _parts)
         {
-            var reader = new PlanReader(untyped);
-            PlannedEvent? typed = part.Decoder(eventAction, untyped, ref reader);
+            PlannedEvent? typed = part.Decoder(eventAction, ref reader);
             if (typed is null)
             {
                 continue;
@@ -132,7 +140,7 @@ public sealed class EventCatalog
             return typed;
         }
 
-        return untyped;
+        return null;
     }
 
     /// <inheritdoc />

@@ -18,15 +18,20 @@ namespace EventStream.Typed;
 public ref struct PlanReader
 {
     private const int MaxActualLength = 80;
-    private readonly IntileryEvent _event;
+    private readonly IntileryEvent? _source;
+    private readonly IntileryEvent.EventState _state;
+    private IntileryEvent _event;
     private Utf8JsonReader _json;
     private bool _hasPayload;
     private int _payloadOffset; // where the reader's input starts in the event's JSON
     private List<PlanViolation>? _violations;
     private byte[]? _scratch;
 
+    /// <summary>A reader to type an event already read.</summary>
     internal PlanReader(IntileryEvent untyped)
     {
+        _source = untyped;
+        _state = default;
         _event = untyped;
         _json = default;
         _hasPayload = false;
@@ -35,7 +40,26 @@ public ref struct PlanReader
         _scratch = null;
     }
 
+    /// <summary>A reader to type an event straight from its page (its envelope is read once, for whichever class it becomes).</summary>
+    internal PlanReader(in IntileryEvent.EventState state)
+    {
+        _source = null;
+        _state = state;
+        _event = null!; // attached by the typed event's constructor, before any read
+        _json = default;
+        _hasPayload = false;
+        _payloadOffset = 0;
+        _violations = null;
+        _scratch = null;
+    }
+
     internal readonly List<PlanViolation>? Violations => _violations;
+
+    internal readonly IntileryEvent? Source => _source;
+
+    internal readonly IntileryEvent.EventState State => _state;
+
+    internal void Attach(IntileryEvent typed) => _event = typed;
 
     /// <summary>Positions the reader on <c>rawData.properties</c>; when it is absent, <see cref="NextProperty"/> returns <see langword="false"/> at once.</summary>
     /// <returns>Whether the payload is present.</returns>

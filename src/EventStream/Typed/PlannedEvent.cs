@@ -8,9 +8,9 @@ namespace EventStream.Typed;
 /// </summary>
 public abstract class PlannedEvent : IntileryEvent
 {
-    /// <summary>Wraps a decoded event; called by generated code.</summary>
-    /// <param name="untyped">The event as read from the page.</param>
-    protected PlannedEvent(IntileryEvent untyped) : base(untyped)
+    /// <summary>Takes the envelope of the event the reader is on; called by generated code.</summary>
+    /// <param name="reader">The reader the catalog passed to the generated decoder.</param>
+    protected PlannedEvent(ref PlanReader reader) : base(ref reader)
     {
     }
 

@@ -503,14 +503,14 @@ internal sealed class FeedEngine
                 continue;
             }
 
-            IntileryEvent e = reader.Materialize();
+            IntileryEvent e = reader.Materialize(engine._options.Catalog);
             if (!engine._pageIds.Add(e.EventId))
             {
                 page.Duplicates++;
                 continue;
             }
 
-            page.Accepted.Add(engine._options.Catalog is { } catalog ? catalog.Decode(e, header.EventAction) : e);
+            page.Accepted.Add(e);
         }
 
         page.Total = reader.Total;
