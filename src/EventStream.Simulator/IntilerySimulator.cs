@@ -78,7 +78,8 @@ public sealed class IntilerySimulator : IAsyncDisposable
         options ??= new SimulatorOptions();
         options.Validate();
         var simulator = new IntilerySimulator(options);
-        simulator.AddBacklog(options.Backlog, options.TimeProvider.GetUtcNow() - options.BacklogSpan, options.TimeProvider.GetUtcNow());
+        DateTimeOffset backlogEnd = options.TimeProvider.GetUtcNow() - options.BacklogAge;
+        simulator.AddBacklog(options.Backlog, backlogEnd - options.BacklogSpan, backlogEnd);
         await simulator.StartServerAsync(cancellationToken).ConfigureAwait(false);
         if (options.LiveRate > 0)
         {

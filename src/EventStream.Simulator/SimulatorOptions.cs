@@ -36,6 +36,10 @@ public sealed class SimulatorOptions
     /// <summary>How far back the backlog reaches.</summary>
     public TimeSpan BacklogSpan { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>How long before start the backlog ends (an old backlog is fully settled: nothing in it can still arrive late).</summary>
+    /// <value>Default: zero (the backlog ends at start).</value>
+    public TimeSpan BacklogAge { get; set; }
+
     /// <summary>Live events per second (0: none).</summary>
     public double LiveRate { get; set; }
 
@@ -84,6 +88,7 @@ public sealed class SimulatorOptions
         Require(Burst >= 1, nameof(Burst), "must be at least 1");
         Require(Backlog >= 0, nameof(Backlog), "must be 0 or more");
         Require(BacklogSpan > TimeSpan.Zero, nameof(BacklogSpan), "must be positive");
+        Require(BacklogAge >= TimeSpan.Zero, nameof(BacklogAge), "must be 0 or more");
         Require(LiveRate >= 0, nameof(LiveRate), "must be 0 or more");
         Require(LateShare is >= 0 and <= 1, nameof(LateShare), "must be between 0 and 1");
         Require(MaxLate >= TimeSpan.Zero, nameof(MaxLate), "must not be negative");

@@ -15,6 +15,7 @@ internal static class ServeCommand
         var account = new Option<string>("--account") { Description = "accountId in the URL", DefaultValueFactory = _ => defaults.AccountId };
         var brand = new Option<string>("--brand") { Description = "brandId in the URL", DefaultValueFactory = _ => defaults.BrandId };
         var backlog = new Option<int>("--backlog") { Description = "Events generated over the last hour before start", DefaultValueFactory = _ => 1000 };
+        var backlogAge = new Option<TimeSpan>("--backlog-age") { Description = "How long before start the backlog ends (e.g. 1h; default 0s)", CustomParser = Duration.Parse, DefaultValueFactory = _ => TimeSpan.Zero };
         var liveRate = new Option<double>("--live-rate") { Description = "Live events per second", DefaultValueFactory = _ => 20 };
         var lateShare = new Option<double>("--late-share") { Description = "Share of events that arrive late (0..1)", DefaultValueFactory = _ => 0.05 };
         var maxLate = new Option<TimeSpan>("--max-late") { Description = "The most an event arrives late (e.g. 5s)", CustomParser = Duration.Parse, DefaultValueFactory = _ => defaults.MaxLate };
@@ -26,7 +27,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run the simulated Intilery Events API on 127.0.0.1. The first line printed is the base URL for --base-url.")
         {
-            port, token, client, account, brand, backlog, liveRate, lateShare, maxLate, errorRate, seed, rateLimit, burst, inclusive,
+            port, token, client, account, brand, backlog, backlogAge, liveRate, lateShare, maxLate, errorRate, seed, rateLimit, burst, inclusive,
         };
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
@@ -38,6 +39,7 @@ internal static class ServeCommand
                 AccountId = parse.GetValue(account)!,
                 BrandId = parse.GetValue(brand)!,
                 Backlog = parse.GetValue(backlog),
+                BacklogAge = parse.GetValue(backlogAge),
                 LiveRate = parse.GetValue(liveRate),
                 LateShare = parse.GetValue(lateShare),
                 MaxLate = parse.GetValue(maxLate),

@@ -292,6 +292,19 @@ public class IntilerySimulatorTests
     }
 
     [Fact]
+    public async Task BacklogAge_BacklogSpansTheHourEndingThatLongBeforeStart()
+    {
+        var time = new FakeTimeProvider(T0);
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.TimeProvider = time; o.Backlog = 500; o.BacklogAge = TimeSpan.FromHours(2); });
+
+        IReadOnlyList<SimulatedEvent> events = simulator.Snapshot();
+
+        Assert.Equal(500, events.Count);
+        Assert.All(events, e => Assert.InRange(e.EventTime, T0.AddHours(-3), T0.AddHours(-2)));
+        Assert.Throws<ArgumentException>(() => new SimulatorOptions { BacklogAge = TimeSpan.FromSeconds(-1) }.Validate());
+    }
+
+    [Fact]
     public async Task LiveTraffic_AddsEventsAtTheRate_WithLateShare()
     {
         var time = new FakeTimeProvider(T0);

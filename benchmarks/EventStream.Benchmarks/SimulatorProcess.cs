@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace EventStream.Benchmarks;
+
+/// <summary>
+/// <c>eventstream serve</c> in its own process, so that the client's CPU time and memory are measured alone.
+/// </summary>
+public sealed class SimulatorProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private SimulatorProcess(Process process, Uri baseUrl, string token)
+    {
+        _process = process;
+        BaseUrl = baseUrl;
+        Token = token;
+    }
+
+    /// <summary>The server's base URL (the part before <c>{clientId}</c>).</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>The token it accepts.</summary>
+    public string Token { get; }
+
+    /// <summary>Starts a server with a settled backlog of <paramref name="backlog"/> events (the hour that ended an hour ago) and no live traffic.</summary>
+    /// <param name="backlog">Events in the backlog.</param>
+    /// <param name="requestsPerSecond">The server's rate limit per token (0: off).</param>
+    /// <param name="burst">The server's token bucket burst.</param>
+    /// <returns>The running server.</returns>
+    public static SimulatorProcess Start(int backlog, double requestsPerSecond, int burst)
+    {
+        string token = "bench-" + Guid.NewGuid().ToString("N");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(CliPath());
+        foreach (string arg in new[]
+        {
+            "serve", "--port", "0", "--token", token, "--backlog", backlog.ToString(CultureInfo.InvariantCulture),
+            "--backlog-age", "1h", "--live-rate", "0", "--late-share", "0", "--seed", "7",
+            "--rate-limit", requestsPerSecond.ToString(CultureInfo.InvariantCulture), "--burst", burst.ToString(CultureInfo.InvariantCulture),
+        })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        Process process = Process.Start(info)!;
+        string? first = process.StandardOutput.ReadLine();
+        if (first is null || !Uri.TryCreate(first.Trim(), UriKind.Absolute, out Uri? baseUrl))
+        {
+            string error = process.StandardError.ReadToEnd();
+            process.Kill();
+            throw new InvalidOperationException($"eventstream serve did not start: {first} {error}");
+        }
+
+        process.ErrorDataReceived += static (_, _) => { };
+        process.BeginErrorReadLine();
+        return new SimulatorProcess(process, baseUrl, token);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+    }
+
+    // The CLI's build output: beside this assembly when referenced, else in the repository's build folders.
+    private static string CliPath()
+    {
+        string beside = Path.Combine(AppContext.BaseDirectory, "EventStream.Cli.dll");
+        if (File.Exists(beside) && File.Exists(Path.ChangeExtension(beside, ".runtimeconfig.json")))
+        {
+            return beside;
+        }
+
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            foreach (string configuration in new[] { "Release", "Debug" })
+            {
+                string candidate = Path.Combine(dir.FullName, "src", "EventStream.Cli", "bin", configuration, "net10.0", "EventStream.Cli.dll");
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        throw new FileNotFoundException("EventStream.Cli.dll not found; build the solution first.");
+    }
+}
