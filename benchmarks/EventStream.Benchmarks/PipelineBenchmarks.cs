@@ -48,6 +48,19 @@ public class PipelineBenchmarks
         return count;
     }
 
+    /// <summary>The memory floor: touching each event's id and time, which any dedupe and reorder must do.</summary>
+    [Benchmark(OperationsPerInvoke = Events, Description = "floor: read each event's id and time")]
+    public int Floor()
+    {
+        long sum = 0;
+        foreach (IntileryEvent e in _events)
+        {
+            sum += e.EventId.Length + e.EventTime.UtcTicks;
+        }
+
+        return (int)(sum & 0x7FFFFFFF) | 1;
+    }
+
     [Benchmark(OperationsPerInvoke = Events, Description = "Dedupe(10k) + Reorder(1s) + WhereAction")]
     public int BoundedPipeline()
     {

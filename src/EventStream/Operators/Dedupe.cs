@@ -96,7 +96,7 @@ internal sealed class DedupeObservable<T, TKey>(
                 return;
             }
 
-            long now = parent.Time.GetTimestamp();
+            long now = parent.MaxAge is null ? 0 : parent.Time.GetTimestamp();
             Forget(now);
             if (!_keys.Add(key))
             {

@@ -1,3 +1,4 @@
+using EventStream.Operators.Internal;
 using EventStream.Parsing;
 
 namespace EventStream.Operators;
@@ -53,10 +54,9 @@ internal sealed class ReorderObservable<T>(IObservable<T> source, TimeSpan windo
         private readonly LateEventPolicy _policy;
         private readonly TimeProvider _time;
         private readonly Lock _gate = new();
-        private readonly PriorityQueue<T, (long Ticks, long Sequence)> _buffer = new();
+        private readonly TimeOrderedBuffer<T> _buffer = new();
         private readonly Queue<(long Arrived, long EventTicks)> _arrivals = new();
         private readonly ITimer _timer;
-        private long _sequence;
         private long _maxSeen = long.MinValue;
         private long? _lastEmitted;
         private long _scheduledFor = long.MinValue; // arrival timestamp the timer is set for
@@ -96,7 +96,7 @@ internal sealed class ReorderObservable<T>(IObservable<T> source, TimeSpan windo
                     }
                 }
 
-                _buffer.Enqueue(value, (ticks, _sequence++));
+                _buffer.Add(value, ticks);
                 _arrivals.Enqueue((_time.GetTimestamp(), ticks));
                 _maxSeen = Math.Max(_maxSeen, ticks);
                 EmitUpTo(_maxSeen - _window.Ticks);
@@ -164,10 +164,10 @@ internal sealed class ReorderObservable<T>(IObservable<T> source, TimeSpan windo
         // Emits, in order, every held event at or before the threshold.
         private void EmitUpTo(long threshold)
         {
-            while (_buffer.TryPeek(out T? next, out var key) && key.Ticks <= threshold)
+            while (_buffer.TryPeek(out T next, out long ticks) && ticks <= threshold)
             {
-                _buffer.Dequeue();
-                _lastEmitted = key.Ticks;
+                _buffer.RemoveFirst();
+                _lastEmitted = ticks;
                 _downstream.OnNext(next);
             }
         }
@@ -180,26 +180,31 @@ internal sealed class ReorderObservable<T>(IObservable<T> source, TimeSpan windo
                 _arrivals.Dequeue();
             }
 
-            // The arrivals queue is FIFO, so the deadline changes only when its head does: touch the timer only then.
+            // The arrivals queue is FIFO, so its head (and the deadline) only moves later. A timer armed for an earlier
+            // head fires early, finds nothing due and re-arms: so touch the timer only when it is not armed at all.
             long head = _arrivals.TryPeek(out var next) ? next.Arrived : long.MinValue;
-            if (head == _scheduledFor)
+            if (head == long.MinValue)
+            {
+                if (_scheduledFor != long.MinValue)
+                {
+                    _scheduledFor = long.MinValue;
+                    _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                }
+
+                return;
+            }
+
+            if (_scheduledFor != long.MinValue && _scheduledFor <= head)
             {
                 return;
             }
 
             _scheduledFor = head;
-            if (head != long.MinValue)
-            {
-                TimeSpan due = _window - _time.GetElapsedTime(head);
-                _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
-            }
-            else
-            {
-                _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            }
+            TimeSpan due = _window - _time.GetElapsedTime(head);
+            _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
         }
 
-        private bool HeldAt(long ticks) => _buffer.TryPeek(out _, out var head) && head.Ticks <= ticks;
+        private bool HeldAt(long ticks) => _buffer.TryPeek(out _, out long head) && head <= ticks;
 
         private void Fail(Exception error)
         {
