@@ -81,4 +81,30 @@ public class PipelineBenchmarks
 
         return count;
     }
+
+    [Benchmark(OperationsPerInvoke = Events, Description = "part: Subject + Where only")]
+    public int WhereOnly() => Push(subject => subject.Where(e => e.EventAction != "identify"));
+
+    [Benchmark(OperationsPerInvoke = Events, Description = "part: DedupeEvents(10k) only")]
+    public int DedupeOnly() => Push(subject => subject.DedupeEvents(maxCount: 10_000));
+
+    [Benchmark(OperationsPerInvoke = Events, Description = "part: ReorderByEventTime(1s) only")]
+    public int ReorderOnly() => Push(subject => subject.ReorderByEventTime(TimeSpan.FromSeconds(1)));
+
+    private int Push(Func<IObservable<IntileryEvent>, IObservable<IntileryEvent>> pipeline)
+    {
+        int count = 0;
+        var subject = new Subject<IntileryEvent>();
+        using (pipeline(subject).Subscribe(_ => count++))
+        {
+            foreach (IntileryEvent e in _events)
+            {
+                subject.OnNext(e);
+            }
+
+            subject.OnCompleted();
+        }
+
+        return count;
+    }
 }

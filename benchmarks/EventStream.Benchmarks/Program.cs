@@ -26,6 +26,29 @@ public static class Program
             return;
         }
 
+        if (args is ["pipeline", string part])
+        {
+            // For profilers: one pipeline part on a loop for about ten seconds.
+            var bench = new PipelineBenchmarks();
+            bench.Setup();
+            Func<int> run = part switch
+            {
+                "dedupe" => bench.DedupeOnly,
+                "reorder" => bench.ReorderOnly,
+                _ => bench.BoundedPipeline,
+            };
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            int rounds = 0;
+            while (clock.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                run();
+                rounds++;
+            }
+
+            Console.WriteLine($"{part}: {clock.Elapsed.TotalNanoseconds / rounds / PipelineBenchmarks.Events:F1} ns/event");
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }
