@@ -26,6 +26,51 @@ public static class Program
             return;
         }
 
+        if (args is ["fetch", string pages])
+        {
+            // For decomposing the client's CPU: the same 100-event page fetched and parsed over and over, no feed.
+            int pageCount = int.Parse(pages, System.Globalization.CultureInfo.InvariantCulture);
+            using SimulatorProcess server = SimulatorProcess.Start(10_000, requestsPerSecond: 0, burst: 500);
+            using var client = new EventStream.Api.EventsApiClient(new EventStream.Api.EventsApiOptions
+            {
+                BaseUrl = server.BaseUrl, ClientId = "demo", AccountId = "demo", BrandId = "DEMO", AuthToken = server.Token,
+                RequestsPerSecond = 100_000, Burst = 100_000,
+            });
+            var query = new EventStream.Api.EventsQuery { Sort = EventStream.Api.EventSort.Ascending, Size = 100 };
+            for (int i = 0; i < 200; i++)
+            {
+                await client.GetPageAsync(query); // warm up
+            }
+
+            TimeSpan cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+            int events = 0;
+            for (int i = 0; i < pageCount; i++)
+            {
+                events += (await client.GetPageAsync(query)).Events.Count;
+            }
+
+            double us = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds;
+            Console.WriteLine($"fetch + parse only: {events:N0} events, {us / events:F2} µs CPU/event");
+
+            // The floor: the same requests with a bare HttpClient, body read into a byte[], nothing parsed.
+            using var http = new HttpClient();
+            var url = new Uri(server.BaseUrl, "demo/demo/DEMO/v1/events?sort=asc&size=100");
+            cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+            long bytes = 0;
+            for (int i = 0; i < pageCount; i++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, url);
+                request.Headers.Add("auth-token", server.Token);
+                request.Content = new ByteArrayContent([]) { Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") } };
+                using HttpResponseMessage response = await http.SendAsync(request);
+                bytes += (await response.Content.ReadAsByteArrayAsync()).Length;
+            }
+
+            us = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds;
+            Console.WriteLine($"bare HttpClient, no parse: {bytes / pageCount:N0} B/page, {us / events:F2} µs CPU/event");
+            return;
+        }
+
         if (args is ["pipeline", string part])
         {
             // For profilers: one pipeline part on a loop for about ten seconds.

@@ -84,21 +84,7 @@ public ref struct PlanReader
 
     /// <summary>The current member's name, UTF-8 and unescaped; valid until the reader moves.</summary>
     /// <returns>The name.</returns>
-    public ReadOnlySpan<byte> PropertyName()
-    {
-        if (!_json.ValueIsEscaped)
-        {
-            return _json.ValueSpan;
-        }
-
-        int length = _json.ValueSpan.Length;
-        if (_scratch is null || _scratch.Length < length)
-        {
-            _scratch = new byte[Math.Max(length, 64)];
-        }
-
-        return _scratch.AsSpan(0, _json.CopyString(_scratch));
-    }
+    public ReadOnlySpan<byte> PropertyName() => Unescaped();
 
     /// <summary>Whether the current member's name is <paramref name="utf8Name"/>.</summary>
     /// <param name="utf8Name">The name, UTF-8.</param>
@@ -289,20 +275,7 @@ public ref struct PlanReader
             return false;
         }
 
-        if (!_json.ValueIsEscaped)
-        {
-            value = _json.ValueSpan;
-            return true;
-        }
-
-        int length = _json.ValueSpan.Length;
-        if (_scratch is null || _scratch.Length < length)
-        {
-            _scratch = new byte[Math.Max(length, 64)];
-        }
-
-        int written = _json.CopyString(_scratch);
-        value = _scratch.AsSpan(0, written);
+        value = Unescaped();
         return true;
     }
 
@@ -370,6 +343,23 @@ public ref struct PlanReader
         }
 
         return false;
+    }
+
+    // The current token's text, unescaped: the input itself when it has no escapes, else a copy in scratch.
+    private ReadOnlySpan<byte> Unescaped()
+    {
+        if (!_json.ValueIsEscaped)
+        {
+            return _json.ValueSpan;
+        }
+
+        int length = _json.ValueSpan.Length;
+        if (_scratch is null || _scratch.Length < length)
+        {
+            _scratch = new byte[Math.Max(length, 64)];
+        }
+
+        return _scratch.AsSpan(0, _json.CopyString(_scratch));
     }
 
     private void MoveToValue()
