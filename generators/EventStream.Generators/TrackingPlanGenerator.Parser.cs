@@ -339,6 +339,8 @@ internal sealed class PlanParser
                     ? Simple(PlanTypeKind.Raw, false)
                     : MapType(items, property, Naming.Singular(propertyName), path + "[]", scope);
                 return new TypeModel(PlanTypeKind.Array, allowsNull, null, EquatableArray<EnumMemberModel>.Empty, EquatableArray<PropertyModel>.Empty, item);
+            case "null":
+                return Unsupported(property, typeNode!, "a value that is always null");
             default:
                 return Unsupported(property, typeNode!, $"the type '{type}' is not a JSON Schema type");
         }

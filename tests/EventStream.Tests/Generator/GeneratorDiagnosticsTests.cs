@@ -85,21 +85,24 @@ public class GeneratorDiagnosticsTests
               "either": { "oneOf": [ { "type": "string" } ] },
               "mixed": { "type": ["string", "number"] },
               "untyped": { "description": "type not documented" },
-              "odd": { "type": "date" }
+              "odd": { "type": "date" },
+              "nothing": { "type": "null" }
             } } } ] }
             """;
 
         (GeneratorDriverRunResult result, Compilation output) = RunPlan(plan);
 
         var diagnostics = result.Diagnostics.OrderBy(d => d.Location.SourceSpan.Start).ToList();
-        Assert.Equal(4, diagnostics.Count);
+        Assert.Equal(5, diagnostics.Count);
         AssertAt(diagnostics[0], "ESG004", PlanPath, At(plan, "[ { \"type\": \"string\" } ]"));
         AssertAt(diagnostics[1], "ESG004", PlanPath, At(plan, "[\"string\", \"number\"]"));
         AssertAt(diagnostics[2], "ESG004", PlanPath, At(plan, "{ \"description\": \"type not documented\" }"));
         AssertAt(diagnostics[3], "ESG004", PlanPath, At(plan, "\"date\""));
+        AssertAt(diagnostics[4], "ESG004", PlanPath, At(plan, "\"null\" }"));
+        Assert.Contains("always null", diagnostics[4].GetMessage(), StringComparison.Ordinal);
         Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Warning, d.Severity));
         INamedTypeSymbol a = output.GetTypeByMetadataName("Shop.ShopEvents+A")!;
-        Assert.All(["Either", "Mixed", "Untyped", "Odd"], name =>
+        Assert.All(["Either", "Mixed", "Untyped", "Odd", "Nothing"], name =>
             Assert.Equal("System.Text.Json.JsonElement?", ((IPropertySymbol)a.GetMembers(name).Single()).Type.ToDisplayString()));
         Assert.DoesNotContain(output.GetDiagnostics(), x => x.Severity == DiagnosticSeverity.Error);
     }
