@@ -28,7 +28,7 @@ public sealed class IntilerySimulator : IAsyncDisposable
     private readonly SimulatorOptions _options;
     private readonly TimeProvider _time;
     private readonly EventStore _store = new();
-    private readonly ConcurrentQueue<RequestRecord> _requests = new();
+    private readonly ConcurrentQueue<(long Sequence, RequestRecord Record)> _requests = new();
     private readonly TokenBucket? _bucket;
     private readonly Random _faults;
     private readonly Lock _faultLock = new();
@@ -57,8 +57,8 @@ public sealed class IntilerySimulator : IAsyncDisposable
     /// <summary>The generator of the simulator's synthetic events; use it to make events to <see cref="Add(SimulatedEvent)"/>.</summary>
     public SyntheticEvents Events { get; }
 
-    /// <summary>Requests received so far, oldest first.</summary>
-    public IReadOnlyList<RequestRecord> Requests => _requests.ToArray();
+    /// <summary>Requests answered so far, in order of arrival (a request still being answered is listed once it is answered).</summary>
+    public IReadOnlyList<RequestRecord> Requests => [.. _requests.OrderBy(r => r.Sequence).Select(r => r.Record)];
 
     /// <summary>How many requests were received.</summary>
     public long RequestCount => Interlocked.Read(ref _requestCount);
@@ -203,7 +203,9 @@ public sealed class IntilerySimulator : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        Interlocked.Increment(ref _requestCount);
+        // Numbered and timed on arrival: a handler that ends later (an aborted response) is still logged in arrival order.
+        long sequence = Interlocked.Increment(ref _requestCount);
+        DateTimeOffset arrived = _time.GetUtcNow();
         HttpRequest request = context.Request;
         HttpResponse response = context.Response;
         string requestId = Guid.NewGuid().ToString();
@@ -214,7 +216,7 @@ public sealed class IntilerySimulator : IAsyncDisposable
         int status = await RespondAsync(context, validToken, contentType, f => fault = f).ConfigureAwait(false);
         if (_requests.Count < MaxLoggedRequests)
         {
-            _requests.Enqueue(new RequestRecord(_time.GetUtcNow(), request.Path.Value ?? "", request.QueryString.Value ?? "", contentType, validToken, status, requestId, fault));
+            _requests.Enqueue((sequence, new RequestRecord(arrived, request.Path.Value ?? "", request.QueryString.Value ?? "", contentType, validToken, status, requestId, fault)));
         }
     }
 
