@@ -77,7 +77,7 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
     /// <exception cref="ArgumentException">The query is invalid; the message names the parameter.</exception>
     /// <exception cref="EventsApiException">A permanent error, or a transient one that outlasted the retries.</exception>
     public Task<EventPage> GetPageAsync(EventsQuery query, CancellationToken cancellationToken = default)
-        => ((IPageSource)this).FetchAsync(query, static (ReadOnlySpan<byte> body, in ResponseInfo info, object? _) => EventPage.Parse(body, info.RequestId), (object?)null, null, cancellationToken);
+        => ((IPageSource)this).FetchAsync(query, static (ReadOnlySpan<byte> body, in ResponseInfo info, object? _) => EventPage.Parse(body, requestId: info.RequestId), (object?)null, null, cancellationToken);
 
     /// <inheritdoc cref="IPageSource.FetchAsync"/>
     async Task<TResult> IPageSource.FetchAsync<TState, TResult>(

@@ -56,6 +56,7 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
     /// <param name="client">The API client.</param>
     /// <param name="options">What to read and how; validated now.</param>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026", Justification = "The two constructors differ in their first parameter's type; neither can be confused with the other.")]
     public EventFeed(EventsApiClient client, FeedOptions? options = null)
         : this((IPageSource)(client ?? throw new ArgumentNullException(nameof(client))), options, ownedClient: null)
     {
@@ -65,6 +66,7 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
     /// <param name="api">Where the API is and how to call it; validated now.</param>
     /// <param name="options">What to read and how; validated now.</param>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026", Justification = "The two constructors differ in their first parameter's type; neither can be confused with the other.")]
     public EventFeed(EventsApiOptions api, FeedOptions? options = null)
         : this(OwnedClient(api, options), options, ownedClient: null)
     {

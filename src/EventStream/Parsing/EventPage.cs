@@ -9,19 +9,23 @@ namespace EventStream.Parsing;
 /// <param name="RequestId">The response's <c>x-amzn-RequestId</c>, when present.</param>
 public sealed record EventPage(IReadOnlyList<IntileryEvent> Events, long? Total, string? RequestId)
 {
-    /// <summary>Reads a whole page body, without HTTP.</summary>
-    /// <param name="body">The UTF-8 JSON body.</param>
-    /// <param name="requestId">The request id to attach, if the body came from a response.</param>
-    /// <returns>The page.</returns>
-    /// <exception cref="EventPageFormatException">The body is malformed or truncated.</exception>
-    public static EventPage Parse(ReadOnlySpan<byte> body, string? requestId = null) => Parse(body, null, requestId);
-
-    /// <summary>Reads a whole page body, without HTTP, decoding planned events into their typed classes.</summary>
+    /// <summary>Reads a whole page body, without HTTP, decoding planned events into their typed classes when a catalog is given.</summary>
     /// <param name="body">The UTF-8 JSON body.</param>
     /// <param name="catalog">The catalog that types planned events (e.g. <see cref="IntileryEvents.Catalog"/>), or <see langword="null"/> to keep every event untyped.</param>
+    /// <param name="requestId">The request id to attach, if the body came from a response.</param>
     /// <returns>The page; unplanned events are <see cref="IntileryEvent"/>s.</returns>
     /// <exception cref="EventPageFormatException">The body is malformed or truncated.</exception>
-    public static EventPage Parse(ReadOnlySpan<byte> body, EventCatalog? catalog) => Parse(body, catalog, null);
+    public static EventPage Parse(ReadOnlySpan<byte> body, EventCatalog? catalog = null, string? requestId = null)
+    {
+        var reader = new EventPageReader(body);
+        var events = new List<IntileryEvent>();
+        while (reader.MoveNext())
+        {
+            events.Add(reader.Materialize(catalog));
+        }
+
+        return new EventPage(events, reader.Total, requestId);
+    }
 
     /// <summary>Reads a page body from a stream (a saved response, a file), without HTTP.</summary>
     /// <param name="body">The stream; read to its end, not disposed.</param>
@@ -44,21 +48,9 @@ public sealed record EventPage(IReadOnlyList<IntileryEvent> Events, long? Total,
 
         using (buffer)
         {
-            return Parse(buffer.Span, catalog, null);
+            return Parse(buffer.Span, catalog);
         }
     }
 
     private const int MaxStreamBytes = 256 * 1024 * 1024;
-
-    private static EventPage Parse(ReadOnlySpan<byte> body, EventCatalog? catalog, string? requestId)
-    {
-        var reader = new EventPageReader(body);
-        var events = new List<IntileryEvent>();
-        while (reader.MoveNext())
-        {
-            events.Add(reader.Materialize(catalog));
-        }
-
-        return new EventPage(events, reader.Total, requestId);
-    }
 }
