@@ -57,10 +57,15 @@ internal static class DiagnosticDescriptors
         "The class '{0}' carries [TrackingPlan] and must be declared 'static partial'",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor UnknownRequired = new(
+        "ESG011", "Required property not defined",
+        "'{0}' is listed as required but is not among the properties; the requirement is ignored",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor[] All =
     [
         PlanFileNotFound, InvalidJson, InvalidPlan, UnsupportedConstruct, DuplicateAction, DuplicateName,
-        InvalidName, BaseMemberClash, NotPartial, NotStatic,
+        InvalidName, BaseMemberClash, NotPartial, NotStatic, UnknownRequired,
     ];
 
     public static DiagnosticDescriptor ById(string id)

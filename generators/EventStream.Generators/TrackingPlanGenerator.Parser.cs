@@ -223,6 +223,10 @@ internal sealed class PlanParser
                 if (item.StringValue is { } name)
                 {
                     required.Add(name);
+                    if (properties[name] is null)
+                    {
+                        Report(DiagnosticDescriptors.UnknownRequired.Id, item.Start, item.End, name);
+                    }
                 }
             }
         }

@@ -190,6 +190,21 @@ public class GeneratorDiagnosticsTests
     }
 
     [Fact]
+    public void RequiredNameNotAProperty_ESG011AtTheName()
+    {
+        const string plan = """
+            { "events": [ { "action": "a", "name": "A", "properties": { "type": "object",
+              "properties": { "order_id": { "type": "string" } }, "required": ["order_id", "orderId"] } } ] }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = RunPlan(plan);
+
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        AssertAt(d, "ESG011", PlanPath, At(plan, "\"orderId\""));
+        Assert.Equal("string", ((IPropertySymbol)output.GetTypeByMetadataName("Shop.ShopEvents+A")!.GetMembers("OrderId").Single()).Type.ToDisplayString());
+    }
+
+    [Fact]
     public void ClassNotPartial_ESG009AtTheClassName()
     {
         const string source = """
@@ -258,7 +273,7 @@ public class GeneratorDiagnosticsTests
     public void DescriptorIds_AreUniqueAndStable()
     {
         Assert.Equal(
-            ["ESG001", "ESG002", "ESG003", "ESG004", "ESG005", "ESG006", "ESG007", "ESG008", "ESG009", "ESG010"],
+            ["ESG001", "ESG002", "ESG003", "ESG004", "ESG005", "ESG006", "ESG007", "ESG008", "ESG009", "ESG010", "ESG011"],
             DiagnosticDescriptors.All.Select(d => d.Id));
     }
 
