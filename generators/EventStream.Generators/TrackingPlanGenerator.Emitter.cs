@@ -300,7 +300,7 @@ internal sealed class PlanEmitter
             PlanTypeKind.Boolean => $"reader.ReadBoolean({args})",
             PlanTypeKind.DateTime => $"reader.ReadDateTimeOffset({args})",
             PlanTypeKind.Uuid => $"reader.ReadGuid({args})",
-            PlanTypeKind.Raw => $"reader.ReadRaw({Quote(path)})",
+            PlanTypeKind.Raw => "reader.ReadRaw()",
             PlanTypeKind.StringEnum or PlanTypeKind.IntegerEnum => $"Read{t.Name}(ref reader, {args})",
             PlanTypeKind.Object => $"(reader.BeginObject({args}) ? {t.Name}.Read(ref reader) : null)",
             _ => $"Read{helperName}(ref reader, {(allowNull ? "true" : "false")})",

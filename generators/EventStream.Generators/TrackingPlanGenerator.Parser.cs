@@ -305,7 +305,7 @@ internal sealed class PlanParser
             case "string":
                 if (enumNode is not null)
                 {
-                    return MapEnum(schema, enumNode, property, propertyName, scope, allowsNull, PlanTypeKind.StringEnum);
+                    return MapEnum(enumNode, property, propertyName, scope, allowsNull, PlanTypeKind.StringEnum);
                 }
 
                 return Simple(schema["format"]?.StringValue switch
@@ -316,7 +316,7 @@ internal sealed class PlanParser
                 }, allowsNull);
             case "integer":
                 return enumNode is not null
-                    ? MapEnum(schema, enumNode, property, propertyName, scope, allowsNull, PlanTypeKind.IntegerEnum)
+                    ? MapEnum(enumNode, property, propertyName, scope, allowsNull, PlanTypeKind.IntegerEnum)
                     : Simple(PlanTypeKind.Integer, allowsNull);
             case "number":
                 if (enumNode is not null)
@@ -350,7 +350,7 @@ internal sealed class PlanParser
         }
     }
 
-    private TypeModel MapEnum(JsonNode schema, JsonNode enumNode, JsonMember property, string propertyName, NameScope scope, bool allowsNull, PlanTypeKind kind)
+    private TypeModel MapEnum(JsonNode enumNode, JsonMember property, string propertyName, NameScope scope, bool allowsNull, PlanTypeKind kind)
     {
         JsonKind wireKind = kind == PlanTypeKind.StringEnum ? JsonKind.String : JsonKind.Number;
         if (enumNode.Kind != JsonKind.Array || enumNode.Items!.Count == 0
@@ -375,7 +375,6 @@ internal sealed class PlanParser
             members.Add(new EnumMemberModel(value.Text!, memberScope.Claim(value.Text!, pascal, value, "Value", null, this)));
         }
 
-        _ = schema;
         return new TypeModel(kind, allowsNull, enumName, members.ToEquatableArray(), EquatableArray<PropertyModel>.Empty, null);
     }
 

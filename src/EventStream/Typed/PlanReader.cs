@@ -252,12 +252,10 @@ public ref struct PlanReader
         return null;
     }
 
-    /// <summary>Reads any value as it came (constructs the plan cannot type).</summary>
-    /// <param name="path">The value's path.</param>
+    /// <summary>Reads any value as it came (constructs the plan cannot type); nothing about it can break the plan.</summary>
     /// <returns>The value.</returns>
-    public JsonElement ReadRaw(string path)
+    public JsonElement ReadRaw()
     {
-        _ = path;
         MoveToValue();
         return JsonElement.ParseValue(ref _json);
     }
