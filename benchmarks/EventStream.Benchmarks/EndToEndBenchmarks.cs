@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using System.Text.Json;
@@ -60,9 +59,7 @@ public class EndToEndBenchmarks
         int requests = 0, rateLimited = 0;
         for (int from = 0; ; from += 100)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_limited.BaseUrl, $"demo/demo/DEMO/v1/events?from={from}&size=100"));
-            request.Headers.Add("auth-token", _limited.Token);
-            request.Content = new ByteArrayContent([]) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
+            using HttpRequestMessage request = _limited.NewRequest($"demo/demo/DEMO/v1/events?from={from}&size=100");
             using HttpResponseMessage response = await http.SendAsync(request);
             requests++;
             if (!response.IsSuccessStatusCode)

@@ -62,25 +62,10 @@ public class PipelineBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = Events, Description = "Dedupe(10k) + Reorder(1s) + WhereAction")]
-    public int BoundedPipeline()
-    {
-        int count = 0;
-        var subject = new Subject<IntileryEvent>();
-        using (subject.DedupeEvents(maxCount: 10_000)
-            .ReorderByEventTime(TimeSpan.FromSeconds(1))
-            .Where(e => e.EventAction != "identify")
-            .Subscribe(_ => count++))
-        {
-            foreach (IntileryEvent e in _events)
-            {
-                subject.OnNext(e);
-            }
-
-            subject.OnCompleted();
-        }
-
-        return count;
-    }
+    public int BoundedPipeline() => Push(subject => subject
+        .DedupeEvents(maxCount: 10_000)
+        .ReorderByEventTime(TimeSpan.FromSeconds(1))
+        .Where(e => e.EventAction != "identify"));
 
     [Benchmark(OperationsPerInvoke = Events, Description = "part: Subject + Where only")]
     public int WhereOnly() => Push(subject => subject.Where(e => e.EventAction != "identify"));

@@ -54,14 +54,11 @@ public static class Program
 
             // The floor: the same requests with a bare HttpClient, body read into a byte[], nothing parsed.
             using var http = new HttpClient();
-            var url = new Uri(server.BaseUrl, "demo/demo/DEMO/v1/events?sort=asc&size=100");
             cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
             long bytes = 0;
             for (int i = 0; i < pageCount; i++)
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, url);
-                request.Headers.Add("auth-token", server.Token);
-                request.Content = new ByteArrayContent([]) { Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") } };
+                using HttpRequestMessage request = server.NewRequest("demo/demo/DEMO/v1/events?sort=asc&size=100");
                 using HttpResponseMessage response = await http.SendAsync(request);
                 bytes += (await response.Content.ReadAsByteArrayAsync()).Length;
             }

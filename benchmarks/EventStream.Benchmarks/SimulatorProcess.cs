@@ -23,6 +23,17 @@ public sealed class SimulatorProcess : IDisposable
     /// <summary>The token it accepts.</summary>
     public string Token { get; }
 
+    /// <summary>A bare Events API request as a user would write it: <c>auth-token</c> and <c>content-type: application/json</c>.</summary>
+    /// <param name="pathAndQuery">The part after the base URL, e.g. <c>demo/demo/DEMO/v1/events?size=100</c>.</param>
+    /// <returns>The request.</returns>
+    public HttpRequestMessage NewRequest(string pathAndQuery)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(BaseUrl, pathAndQuery));
+        request.Headers.Add("auth-token", Token);
+        request.Content = new ByteArrayContent([]) { Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") } };
+        return request;
+    }
+
     /// <summary>Starts a server with a settled backlog of <paramref name="backlog"/> events (the hour that ended an hour ago) and no live traffic.</summary>
     /// <param name="backlog">Events in the backlog.</param>
     /// <param name="requestsPerSecond">The server's rate limit per token (0: off).</param>

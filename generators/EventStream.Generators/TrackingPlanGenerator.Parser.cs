@@ -235,8 +235,7 @@ internal sealed class PlanParser
         var names = new List<(JsonMember Member, string Name)>();
         foreach (JsonMember member in properties.Members!)
         {
-            var nameNode = new JsonNode(JsonKind.String, member.NameStart) { End = member.NameEnd };
-            names.Add((member, scope.Claim(member.Name, Naming.ToPascalCase(member.Name), nameNode, "Value", clashSuffix, this)));
+            names.Add((member, scope.Claim(member.Name, Naming.ToPascalCase(member.Name), NodeAt(member), "Value", clashSuffix, this)));
         }
 
         var result = new List<PropertyModel>();

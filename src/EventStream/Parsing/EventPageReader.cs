@@ -94,11 +94,7 @@ public ref struct EventPageReader
 
     /// <summary>Builds the current event: its envelope strings (repeated values shared) and a copy of its JSON.</summary>
     /// <returns>The event.</returns>
-    public readonly IntileryEvent Materialize()
-    {
-        EnsureOnEvent();
-        return new IntileryEvent(_fields, _page, _scratch, _cache);
-    }
+    public readonly IntileryEvent Materialize() => Materialize(null);
 
     /// <summary>Builds the current event, typed by <paramref name="catalog"/> when it plans the event's action.</summary>
     internal readonly IntileryEvent Materialize(Typed.EventCatalog? catalog)

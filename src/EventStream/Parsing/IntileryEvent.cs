@@ -189,7 +189,7 @@ public class IntileryEvent
         public string? ClientId, AccountId, BrandId, Source;
 
         // Customer ids and email are unique per customer: decoded from Json on first use, so an event nobody asks them of costs no strings.
-        public LazyText Id, ExternalId, Email, CustomerId, UserId;
+        public Typed.PlanText Id, ExternalId, Email, CustomerId, UserId;
         public int RawDataStart, RawDataLength, PropertiesStart, PropertiesLength, TraitsStart, TraitsLength; // in Json; start -1 when absent
 
         public static EventState From(in EventFields fields, ReadOnlySpan<byte> buffer, byte[]? scratch, Utf8StringCache cache)
@@ -206,11 +206,11 @@ public class IntileryEvent
                 AccountId = Shared(fields.AccountId, buffer, scratch, cache),
                 BrandId = Shared(fields.BrandId, buffer, scratch, cache),
                 Source = Shared(fields.Source, buffer, scratch, cache),
-                Id = LazyText.From(fields.Id, at, buffer, scratch),
-                ExternalId = LazyText.From(fields.ExternalId, at, buffer, scratch),
-                Email = LazyText.From(fields.Email, at, buffer, scratch),
-                CustomerId = LazyText.From(fields.CustomerId, at, buffer, scratch),
-                UserId = LazyText.From(fields.UserId, at, buffer, scratch),
+                Id = Lazy(fields.Id, at, buffer, scratch),
+                ExternalId = Lazy(fields.ExternalId, at, buffer, scratch),
+                Email = Lazy(fields.Email, at, buffer, scratch),
+                CustomerId = Lazy(fields.CustomerId, at, buffer, scratch),
+                UserId = Lazy(fields.UserId, at, buffer, scratch),
                 RawDataStart = fields.RawDataStart < 0 ? -1 : fields.RawDataStart - at,
                 RawDataLength = fields.RawDataLength,
                 PropertiesStart = fields.PropertiesStart < 0 ? -1 : fields.PropertiesStart - at,
@@ -222,29 +222,11 @@ public class IntileryEvent
 
         private static string? Shared(ValueRef value, ReadOnlySpan<byte> buffer, byte[]? scratch, Utf8StringCache cache)
             => value.IsPresent ? cache.Get(value.Resolve(buffer, scratch)) : null;
-    }
 
-    /// <summary>A string value left in the event's JSON until first read (then kept).</summary>
-    internal struct LazyText
-    {
-        private int _start;
-        private int _length; // -1: absent, or already decoded into _value
-        private string? _value;
-
-        public static LazyText From(ValueRef value, int eventStart, ReadOnlySpan<byte> buffer, byte[]? scratch)
-        {
-            if (!value.IsPresent)
-            {
-                return new LazyText { _length = -1 };
-            }
-
-            // An escaped value was unescaped into scratch, which does not outlive the read: decode it now.
-            return value.InScratch
-                ? new LazyText { _length = -1, _value = System.Text.Encoding.UTF8.GetString(value.Resolve(buffer, scratch)) }
-                : new LazyText { _start = value.Start - eventStart, _length = value.Length };
-        }
-
-        public string? Get(ReadOnlyMemory<byte> json)
-            => _value ?? (_length < 0 ? null : _value = System.Text.Encoding.UTF8.GetString(json.Span.Slice(_start, _length)));
+        // An escaped value was unescaped into scratch, which does not outlive the scan: it is decoded now.
+        private static Typed.PlanText Lazy(ValueRef value, int eventStart, ReadOnlySpan<byte> buffer, byte[]? scratch)
+            => !value.IsPresent ? default
+                : value.InScratch ? new Typed.PlanText(System.Text.Encoding.UTF8.GetString(value.Resolve(buffer, scratch)))
+                : new Typed.PlanText(value.Start - eventStart, value.Length, escaped: false);
     }
 }

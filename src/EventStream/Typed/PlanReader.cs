@@ -31,26 +31,14 @@ public ref struct PlanReader
     internal PlanReader(IntileryEvent untyped)
     {
         _source = untyped;
-        _state = default;
         _event = untyped;
-        _json = default;
-        _hasPayload = false;
-        _payloadOffset = 0;
-        _violations = null;
-        _scratch = null;
     }
 
     /// <summary>A reader to type an event straight from its page (its envelope is read once, for whichever class it becomes).</summary>
     internal PlanReader(in IntileryEvent.EventState state)
     {
-        _source = null;
         _state = state;
         _event = null!; // attached by the typed event's constructor, before any read
-        _json = default;
-        _hasPayload = false;
-        _payloadOffset = 0;
-        _violations = null;
-        _scratch = null;
     }
 
     internal readonly List<PlanViolation>? Violations => _violations;
@@ -63,11 +51,11 @@ public ref struct PlanReader
 
     /// <summary>Positions the reader on <c>rawData.properties</c>; when it is absent, <see cref="NextProperty"/> returns <see langword="false"/> at once.</summary>
     /// <returns>Whether the payload is present.</returns>
-    public bool MoveToProperties() => MoveToPayload("properties"u8, "properties");
+    public bool MoveToProperties() => MoveToPayload(_event.PropertiesRange, "properties"u8, "properties");
 
     /// <summary>Positions the reader on <c>rawData.traits</c> (identify events).</summary>
     /// <returns>Whether the payload is present.</returns>
-    public bool MoveToTraits() => MoveToPayload("traits"u8, "traits");
+    public bool MoveToTraits() => MoveToPayload(_event.TraitsRange, "traits"u8, "traits");
 
     /// <summary>Moves to the current object's next member.</summary>
     /// <returns><see langword="true"/> when on a member name; <see langword="false"/> at the object's end.</returns>
@@ -299,10 +287,10 @@ public ref struct PlanReader
     public void MissingRequired(string path)
         => Add(new PlanViolation(_event.EventId, _event.EventAction, path, PlanViolationKind.MissingRequired, "present", null));
 
-    private bool MoveToPayload(ReadOnlySpan<byte> name, string path)
+    private bool MoveToPayload((int Start, int Length) range, ReadOnlySpan<byte> name, string path)
     {
         _hasPayload = false;
-        (int start, int length) = name.SequenceEqual("traits"u8) ? _event.TraitsRange : _event.PropertiesRange;
+        (int start, int length) = range;
         if (start >= 0)
         {
             _payloadOffset = start;
