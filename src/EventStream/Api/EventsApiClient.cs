@@ -49,6 +49,7 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
                 AllowAutoRedirect = false, // a redirect would carry the token to wherever it points
                 AutomaticDecompression = DecompressionMethods.All,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                ConnectTimeout = _options.ConnectTimeout,
             },
             handler is null || disposeHandler)
         {
@@ -76,6 +77,7 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
     /// <returns>The page's events, <c>total</c> when sent, and the request id.</returns>
     /// <exception cref="ArgumentException">The query is invalid; the message names the parameter.</exception>
     /// <exception cref="EventsApiException">A permanent error, or a transient one that outlasted the retries.</exception>
+    /// <exception cref="EventPageFormatException">Every attempt returned a body that cannot be read (it carries the request id and byte offset).</exception>
     public Task<EventPage> GetPageAsync(EventsQuery query, CancellationToken cancellationToken = default)
         => ((IPageSource)this).FetchAsync(query, static (ReadOnlySpan<byte> body, in ResponseInfo info, object? _) => EventPage.Parse(body, requestId: info.RequestId), (object?)null, null, cancellationToken);
 
@@ -109,6 +111,12 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
             if (_logger is not null)
             {
                 Log.Failed(_logger, ex.StatusCode, ex.ErrorCode, ex.RequestId, ex.ApiMessage);
+            }
+
+            if (ex.InnerException is EventPageFormatException unreadable)
+            {
+                // Every attempt got a body that cannot be read: retrying the same bytes again would stall silently.
+                throw unreadable;
             }
 
             throw;
@@ -166,7 +174,7 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
         }
         catch (EventPageFormatException ex)
         {
-            throw new EventsApiException(HttpStatusCode.OK, "malformed_body", ex.Message, requestId, ex) { IsTransient = true };
+            throw new EventsApiException(HttpStatusCode.OK, "malformed_body", ex.Message, requestId, ex.WithRequestId(requestId)) { IsTransient = true };
         }
         catch (ResponseTooLargeException)
         {

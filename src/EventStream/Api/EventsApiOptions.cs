@@ -57,6 +57,17 @@ public sealed class EventsApiOptions
     /// <value>Default <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// Allows <see cref="BaseUrl"/> to use plain <c>http://</c> to a host that is not loopback, sending the auth token in
+    /// cleartext. Only for a trusted network (e.g. a TLS-terminating sidecar on another host).
+    /// </summary>
+    /// <value>Default <see langword="false"/>: http is refused except to 127.0.0.1, ::1 and localhost.</value>
+    public bool AllowInsecureHttp { get; set; }
+
+    /// <summary>The longest wait for a connection (DNS and TCP/TLS handshake) in one attempt; part of <see cref="RequestTimeout"/>.</summary>
+    /// <value>Default 5 seconds, so that an unreachable host fails each attempt quickly and the retries are seen.</value>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Where retries and failures are logged (never with the token).</summary>
     /// <value>Default: no logging.</value>
     public ILogger? Logger { get; set; }
@@ -68,6 +79,13 @@ public sealed class EventsApiOptions
         if (BaseUrl is null || !BaseUrl.IsAbsoluteUri || (BaseUrl.Scheme != Uri.UriSchemeHttps && BaseUrl.Scheme != Uri.UriSchemeHttp))
         {
             throw new ArgumentException("BaseUrl must be an absolute http or https URL, e.g. https://tracking.intilery.com/track/.", nameof(BaseUrl));
+        }
+
+        if (BaseUrl.Scheme == Uri.UriSchemeHttp && !BaseUrl.IsLoopback && !AllowInsecureHttp)
+        {
+            throw new ArgumentException(
+                $"BaseUrl must use https: over http://{BaseUrl.Host} the auth token would travel in cleartext (plain http is allowed only to a loopback host, or with AllowInsecureHttp).",
+                nameof(BaseUrl));
         }
 
         if (!string.IsNullOrEmpty(BaseUrl.Query) || !string.IsNullOrEmpty(BaseUrl.Fragment))
@@ -89,6 +107,7 @@ public sealed class EventsApiOptions
         }
 
         RequirePositive(RequestTimeout, nameof(RequestTimeout));
+        RequirePositive(ConnectTimeout, nameof(ConnectTimeout));
         RequirePositive(RetryBaseDelay, nameof(RetryBaseDelay));
         RequirePositive(MaxRetryDelay, nameof(MaxRetryDelay));
         if (MaxRetryDelay < RetryBaseDelay)

@@ -2,10 +2,12 @@ using EventStream.Api;
 using EventStream.Checkpoints;
 using EventStream.Feed.Internal;
 using EventStream.Parsing;
+using Microsoft.Extensions.Logging;
 
 namespace EventStream.Feed;
 
-// The poller (engine steps → channel) and the pump (channel → observers and readers).
+// The poller (engine steps → channel), the pump (channel → observers and readers) and the saver (checkpoints by time
+// and by count, off the delivery path).
 public sealed partial class EventFeed
 {
     private async Task PollAsync(CancellationToken cancellationToken)
@@ -22,8 +24,8 @@ public sealed partial class EventFeed
             {
                 StopWhenCaughtUp = StopWhenCaughtUp,
                 OnRetry = OnClientRetry,
+                OnUnreadable = OnUnreadable,
             };
-            _lastSave = _time.GetTimestamp();
             Publish(FeedState.CatchingUp);
             int failures = 0;
             while (!cancellationToken.IsCancellationRequested)
@@ -34,17 +36,19 @@ public sealed partial class EventFeed
                     step = await _engine.StepAsync(cancellationToken).ConfigureAwait(false);
                     failures = 0;
                 }
-                catch (EventsApiException ex) when (ex.IsTransient)
+                catch (EventsApiException ex) when (ex.IsTransient && !StopWhenCaughtUp)
                 {
-                    // The client's own retries ran out; keep trying (the engine's position is untouched) and say so.
+                    // The client's own retries ran out. A daemon outlives outages: keep trying (the engine's position is
+                    // untouched), back off, and say so each time. (With StopWhenCaughtUp the error ends the feed instead.)
                     failures++;
                     Interlocked.Increment(ref _retries);
                     TimeSpan delay = FeedRetryDelay(failures, ex.RetryAfter);
-                    Publish(FeedState.Retrying, nextAttempt: _time.GetUtcNow() + delay, error: ex);
+                    BackingOff(ex, delay, fromClient: false);
                     await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
+                EndRetryEpisode();
                 foreach (IntileryEvent e in step.Events)
                 {
                     await _channel.Writer.WriteAsync(new FeedItem(e, default, 0), cancellationToken).ConfigureAwait(false);
@@ -57,9 +61,9 @@ public sealed partial class EventFeed
                     break;
                 }
 
-                if (step.Idle)
+                if (step.Delay > TimeSpan.Zero)
                 {
-                    await Task.Delay(_options.PollInterval, _time, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(step.Delay, _time, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -94,6 +98,11 @@ public sealed partial class EventFeed
                     item = item with { Sequence = sequence };
                     if (item.Event is { } delivered)
                     {
+                        if (Volatile.Read(ref _observerProgress) is not null)
+                        {
+                            await BeforeTakingAsync(sequence, cancellationToken).ConfigureAwait(false);
+                        }
+
                         _subject.OnNext(delivered);
                     }
 
@@ -106,13 +115,12 @@ public sealed partial class EventFeed
                     if (item.Event is null)
                     {
                         _committer.Advance();
-                        await SaveAsync(force: false).ConfigureAwait(false);
                     }
                 }
             }
 
             // The poller finished: Until reached or caught up.
-            await SaveAsync(force: true).ConfigureAwait(false);
+            await SaveAsync(throwOnFailure: false).ConfigureAwait(false);
             Publish(FeedState.Stopped);
             _subject.OnCompleted();
             CompleteReaders(null);
@@ -124,8 +132,8 @@ public sealed partial class EventFeed
         }
         catch (Exception ex)
         {
-            // A permanent API error, a feed error, or an observer that threw from OnNext.
-            await SaveAsync(force: true).ConfigureAwait(false);
+            // A permanent API error, an unreadable page, a feed error, or an observer that threw from OnNext.
+            await SaveAsync(throwOnFailure: false).ConfigureAwait(false);
             Publish(FeedState.Faulted, error: ex);
             _subject.OnError(ex);
             CompleteReaders(ex);
@@ -159,13 +167,71 @@ public sealed partial class EventFeed
         }
     }
 
-    private async Task SaveAsync(bool force)
+    // A consumer is about to take the item numbered `sequence` (it has taken everything before it). Once half the bound
+    // has been taken since the last save, the saver is woken; at the bound, the consumer waits for it, so that a crash
+    // at any moment repeats at most CheckpointAfterEvents events. Suspended while saves fail (delivery goes on).
+    private ValueTask BeforeTakingAsync(long sequence, CancellationToken cancellationToken)
     {
-        if (!force && _time.GetElapsedTime(Interlocked.Read(ref _lastSave)) < _options.CheckpointInterval)
+        if (!_countedSaves)
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
+        long unsaved = sequence - Volatile.Read(ref _savedSequence);
+        if (unsaved < _options.CheckpointAfterEvents / 2)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        _saveRequested.Writer.TryWrite(true);
+        return unsaved < _options.CheckpointAfterEvents || Volatile.Read(ref _saveFailures) > 0
+            ? ValueTask.CompletedTask
+            : WaitForSaveAsync(sequence, cancellationToken);
+    }
+
+    private async ValueTask WaitForSaveAsync(long sequence, CancellationToken cancellationToken)
+    {
+        while (sequence - Volatile.Read(ref _savedSequence) >= _options.CheckpointAfterEvents && Volatile.Read(ref _saveFailures) == 0 && !_stop.IsCancellationRequested)
+        {
+            Task saved = Volatile.Read(ref _saved).Task;
+            if (sequence - Volatile.Read(ref _savedSequence) < _options.CheckpointAfterEvents)
+            {
+                break;
+            }
+
+            _saveRequested.Writer.TryWrite(true);
+            await saved.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Saves every CheckpointInterval, and at once when a consumer has taken half the count bound since the last save.
+    private async Task SaveLoopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                TimeSpan wait = Volatile.Read(ref _saveFailures) > 0 ? SaveRetryDelay() : _options.CheckpointInterval;
+                using (var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    Task requested = _saveRequested.Reader.WaitToReadAsync(timer.Token).AsTask();
+                    Task elapsed = Task.Delay(wait, _time, timer.Token);
+                    await Task.WhenAny(requested, elapsed).ConfigureAwait(false);
+                    await timer.CancelAsync().ConfigureAwait(false);
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                _saveRequested.Reader.TryRead(out _);
+                await SaveAsync(throwOnFailure: false).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task SaveAsync(bool throwOnFailure)
+    {
         await _saveLock.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -174,19 +240,55 @@ public sealed partial class EventFeed
                 return;
             }
 
-            Interlocked.Exchange(ref _lastSave, _time.GetTimestamp());
-            (FeedCheckpoint? checkpoint, long version) = _committer.Snapshot();
-            if (checkpoint is not null)
+            (FeedCheckpoint? checkpoint, long version, long taken) = _committer.Snapshot();
+            if (checkpoint is null)
+            {
+                return;
+            }
+
+            try
             {
                 await _store.SaveAsync(checkpoint, CancellationToken.None).ConfigureAwait(false);
-                _committer.MarkSaved(version);
             }
+            catch (Exception ex) when (!throwOnFailure && ex is not OutOfMemoryException)
+            {
+                // A full disk or a read-only directory: the store's previous checkpoint is intact (temp file + rename).
+                // Delivery goes on; the saver tries again with backoff and says so.
+                Interlocked.Increment(ref _saveFailures);
+                Interlocked.Increment(ref _saveFailuresTotal);
+                if (_logger is not null)
+                {
+                    FeedLog.CheckpointFailed(_logger, ex.Message, SaveRetryDelay());
+                }
+
+                if (!throwOnFailure)
+                {
+                    FeedStatus current = _status.Value; // the same state, with the failure counted
+                    Publish(current.State, current.Behind, current.Remaining, current.NextAttempt, current.Error);
+                }
+
+                return;
+            }
+
+            _committer.MarkSaved(version);
+            Interlocked.Increment(ref _checkpointsSaved);
+            long previousFailures = Interlocked.Exchange(ref _saveFailures, 0);
+            if (previousFailures > 0 && _logger is not null)
+            {
+                FeedLog.CheckpointRecovered(_logger, previousFailures);
+            }
+
+            Volatile.Write(ref _savedSequence, taken);
+            Interlocked.Exchange(ref _saved, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
         finally
         {
             _saveLock.Release();
         }
     }
+
+    private TimeSpan SaveRetryDelay()
+        => TimeSpan.FromSeconds(Math.Min(_options.MaxRetryDelay.TotalSeconds, Math.Pow(2, Math.Min(Volatile.Read(ref _saveFailures), 16))));
 
     private void OnClientRetry(EventsApiException error, TimeSpan delay)
     {
@@ -196,7 +298,52 @@ public sealed partial class EventFeed
             Interlocked.Increment(ref _rateLimited);
         }
 
-        Publish(FeedState.Retrying, nextAttempt: _time.GetUtcNow() + delay, error: error);
+        BackingOff(error, delay, fromClient: true);
+    }
+
+    // One retry episode: said when it starts, at every back-off of the feed's own loop (the client's quick retries
+    // inside one request are only counted), and when it ends.
+    private void BackingOff(EventsApiException error, TimeSpan delay, bool fromClient)
+    {
+        DateTimeOffset next = _time.GetUtcNow() + delay;
+        int attempts = ++_episodeFailures;
+        if (attempts == 1)
+        {
+            _episodeStart = _time.GetTimestamp();
+            if (_logger is not null)
+            {
+                FeedLog.RetryStarted(_logger, error.Message, next, delay);
+            }
+        }
+        else if (_logger is not null && !fromClient)
+        {
+            FeedLog.StillRetrying(_logger, attempts, error.Message, next, delay);
+        }
+
+        Publish(FeedState.Retrying, nextAttempt: next, error: error);
+    }
+
+    private void EndRetryEpisode()
+    {
+        if (_episodeFailures > 0)
+        {
+            if (_logger is not null)
+            {
+                FeedLog.Recovered(_logger, _episodeFailures, _time.GetElapsedTime(_episodeStart));
+            }
+
+            _episodeFailures = 0;
+        }
+    }
+
+    private void OnUnreadable(UnreadableEvent e)
+    {
+        if (_logger is not null)
+        {
+            FeedLog.Unreadable(_logger, e);
+        }
+
+        _options.OnUnreadableEvent?.Invoke(e);
     }
 
     private TimeSpan FeedRetryDelay(int failures, TimeSpan? retryAfter)
@@ -213,7 +360,7 @@ public sealed partial class EventFeed
             return;
         }
 
-        lock (_statusLock) // the poller and the pump both publish; observers must see one call at a time
+        lock (_statusLock) // the poller, the pump and the saver all publish; observers must see one call at a time
         {
             _status.OnNext(new FeedStatus(state, behind, remaining, nextAttempt, error, Counters));
         }

@@ -6,6 +6,7 @@ using EventStream.Api.Internal;
 using EventStream.Checkpoints;
 using EventStream.Feed.Internal;
 using EventStream.Parsing;
+using Microsoft.Extensions.Logging;
 
 namespace EventStream.Feed;
 
@@ -48,9 +49,19 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
     private Task? _pump;
     private int _started;
     private int _disposed;
+    private readonly Channel<bool> _saveRequested = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly bool _countedSaves;
+    private readonly ILogger? _logger;
+    private TaskCompletionSource _saved = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _savedSequence;
+    private long _saveFailures;      // in a row; 0 once a save succeeds
+    private long _saveFailuresTotal;
+    private long _checkpointsSaved;
+    private Task? _saver;
+    private int _episodeFailures;    // failed attempts in the current retry episode (the poller's flow only)
+    private long _episodeStart;
     private long _rateLimited;
     private long _retries;
-    private long _lastSave;
 
     /// <summary>Creates a feed that reads through an existing client (which it does not dispose).</summary>
     /// <param name="client">The API client.</param>
@@ -97,6 +108,8 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         });
         _committer = new Committer(FeedEngine.KeyOf(_options));
         _status = new BehaviorSubject<FeedStatus>(new FeedStatus(FeedState.Idle, null, null, null, null, Counters));
+        _countedSaves = _store is not InMemoryCheckpointStore;
+        _logger = _options.Logger ?? (source as EventsApiClient)?.Options.Logger;
     }
 
     /// <summary>The feed's state, replaying the current one to each new subscriber.</summary>
@@ -118,7 +131,11 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
                 e?.Duplicates ?? 0,
                 Interlocked.Read(ref _rateLimited),
                 Interlocked.Read(ref _retries),
-                e?.SweepRequests ?? 0);
+                e?.SweepRequests ?? 0,
+                e?.RequestsPerSecond ?? 0,
+                e?.Unreadable ?? 0,
+                Interlocked.Read(ref _checkpointsSaved),
+                Interlocked.Read(ref _saveFailuresTotal));
         }
     }
 
@@ -176,6 +193,7 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
                     cancellationToken.ThrowIfCancellationRequested();
                     if (item.Event is { } e)
                     {
+                        await BeforeTakingAsync(item.Sequence, cancellationToken).ConfigureAwait(false);
                         yield return e;
                     }
 
@@ -208,8 +226,14 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
                 cancellationToken.ThrowIfCancellationRequested();
                 var batch = new List<IntileryEvent>();
                 long last = -1;
-                while (batch.Count < maxBatchSize && items.TryRead(out FeedItem item))
+                while (batch.Count < maxBatchSize && items.TryPeek(out FeedItem next))
                 {
+                    if (next.Event is not null && batch.Count > 0 && WouldPassSaveBound(next.Sequence))
+                    {
+                        break; // hand over what is here first, so that a crash repeats at most CheckpointAfterEvents
+                    }
+
+                    items.TryRead(out FeedItem item);
                     last = item.Sequence;
                     if (item.Event is { } e)
                     {
@@ -219,6 +243,7 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
 
                 if (batch.Count > 0)
                 {
+                    await BeforeTakingAsync(last, cancellationToken).ConfigureAwait(false);
                     yield return batch;
                 }
 
@@ -262,9 +287,16 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         _committer.Leave(reader.Progress);
     }
 
-    /// <summary>Saves the position consumers have taken now (it is also saved every <see cref="FeedOptions.CheckpointInterval"/> and on stop).</summary>
+    private bool WouldPassSaveBound(long sequence)
+        => _countedSaves && sequence - Volatile.Read(ref _savedSequence) >= _options.CheckpointAfterEvents && Volatile.Read(ref _saveFailures) == 0;
+
+    /// <summary>
+    /// Saves the position consumers have taken now (it is also saved every <see cref="FeedOptions.CheckpointInterval"/>,
+    /// every <see cref="FeedOptions.CheckpointAfterEvents"/> events, and on stop).
+    /// </summary>
     /// <returns>A task that completes when saved.</returns>
-    public Task SaveCheckpointAsync() => SaveAsync(force: true);
+    /// <exception cref="Exception">The store's error when the save fails (the previous checkpoint is kept).</exception>
+    public Task SaveCheckpointAsync() => SaveAsync(throwOnFailure: true);
 
     /// <summary>Stops polling, saves the position consumers have taken, completes subscribers and readers.</summary>
     /// <returns>A task that completes when stopped.</returns>
@@ -283,7 +315,13 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
             await Quietly(_pump!).ConfigureAwait(false);
         }
 
-        await SaveAsync(force: true).ConfigureAwait(false);
+        if (_saver is not null)
+        {
+            await Quietly(_saver).ConfigureAwait(false);
+        }
+
+        await SaveAsync(throwOnFailure: false).ConfigureAwait(false);
+        _saved.TrySetResult(); // wake any reader still waiting for a save
         if (_status.Value.State != FeedState.Faulted)
         {
             Publish(FeedState.Stopped);
@@ -318,6 +356,7 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         {
             _poller = Task.Run(() => PollAsync(_stop.Token));
             _pump = Task.Run(() => PumpAsync(_stop.Token));
+            _saver = Task.Run(() => SaveLoopAsync(_stop.Token));
         }
     }
 

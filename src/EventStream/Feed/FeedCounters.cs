@@ -8,4 +8,19 @@ namespace EventStream.Feed;
 /// <param name="RateLimited">429 responses received.</param>
 /// <param name="Retries">Attempts retried after transient failures.</param>
 /// <param name="SweepRequests">Of <paramref name="Requests"/>, those made by the settle sweep.</param>
-public sealed record FeedCounters(long Requests, long Events, long LateEvents, long DuplicatesDropped, long RateLimited, long Retries, long SweepRequests);
+/// <param name="RequestsPerSecond">Page requests per second over the last minute: what the feed spends now of the token's shared budget.</param>
+/// <param name="UnreadableEvents">Events skipped because they could not be read (each reported through <see cref="FeedOptions.OnUnreadableEvent"/>).</param>
+/// <param name="CheckpointsSaved">Checkpoints saved to the store.</param>
+/// <param name="CheckpointSaveFailures">Checkpoint saves that failed (the previous checkpoint stays; the save is retried).</param>
+public sealed record FeedCounters(
+    long Requests,
+    long Events,
+    long LateEvents,
+    long DuplicatesDropped,
+    long RateLimited,
+    long Retries,
+    long SweepRequests,
+    double RequestsPerSecond,
+    long UnreadableEvents,
+    long CheckpointsSaved,
+    long CheckpointSaveFailures);

@@ -51,6 +51,16 @@ public sealed class FeedOptions
     /// <value>Default 5 seconds.</value>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The most events a crash (kill -9, power loss) may deliver again: the position is saved by count as well as by time,
+    /// in the background once half this many events have been taken since the last save, and a consumer that gets this far
+    /// ahead of the saved position waits for the save. So a process that crashes every few seconds still advances.
+    /// Applies to durable stores (not <see cref="InMemoryCheckpointStore"/>, which does not outlive the process); while
+    /// saves fail, delivery goes on and the bound is suspended (see <see cref="FeedCounters.CheckpointSaveFailures"/>).
+    /// </summary>
+    /// <value>Default 1,000.</value>
+    public int CheckpointAfterEvents { get; set; } = 1_000;
+
     /// <summary>The longest wait between attempts while the API keeps failing transiently.</summary>
     /// <value>Default 30 seconds.</value>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
@@ -62,6 +72,18 @@ public sealed class FeedOptions
     /// </summary>
     /// <value>Default: <see langword="null"/> (every event is an untyped <see cref="Parsing.IntileryEvent"/>).</value>
     public Typed.EventCatalog? Catalog { get; set; }
+
+    /// <summary>
+    /// Called (on the poller's thread) for each event skipped because it could not be read (see <see cref="UnreadableEvent"/>);
+    /// each is also counted in <see cref="FeedCounters.UnreadableEvents"/> and logged at Warning. An event is reported
+    /// once, even when its page is read again.
+    /// </summary>
+    /// <value>Default: none (counted and logged only).</value>
+    public Action<UnreadableEvent>? OnUnreadableEvent { get; set; }
+
+    /// <summary>Where the feed logs retries, recoveries, unreadable events and checkpoint failures (never the token).</summary>
+    /// <value>Default: the client's <see cref="Api.EventsApiOptions.Logger"/>, if any.</value>
+    public Microsoft.Extensions.Logging.ILogger? Logger { get; set; }
 
     /// <summary>The clock for polling, retries and checkpoints.</summary>
     /// <value>Default <see cref="TimeProvider.System"/>.</value>
@@ -79,6 +101,7 @@ public sealed class FeedOptions
         Require(BufferCapacity >= 1, nameof(BufferCapacity), "must be at least 1");
         Require(DedupeCapacity >= 1_000, nameof(DedupeCapacity), "must be at least 1,000");
         Require(CheckpointInterval > TimeSpan.Zero, nameof(CheckpointInterval), "must be positive");
+        Require(CheckpointAfterEvents >= 2, nameof(CheckpointAfterEvents), "must be at least 2");
         Require(MaxRetryDelay > TimeSpan.Zero, nameof(MaxRetryDelay), "must be positive");
         Require(TimeProvider is not null, nameof(TimeProvider), "is required");
         Require(!(Until is { } until && Start is FeedStart.AtStart at && until <= at.Time), nameof(Until), "must be after the start time");

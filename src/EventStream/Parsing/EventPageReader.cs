@@ -22,6 +22,7 @@ public ref struct EventPageReader
 {
     private readonly ReadOnlySpan<byte> _page;
     private readonly Utf8StringCache _cache;
+    private readonly List<UnreadableEventInfo>? _unreadable;
     private Utf8JsonReader _reader;
     private EventFields _fields;
     private byte[]? _scratch;
@@ -34,11 +35,18 @@ public ref struct EventPageReader
     /// <remarks>Repeated values are shared through a small per-thread cache, so reading a page's headers allocates nothing.</remarks>
     public EventPageReader(ReadOnlySpan<byte> page) : this(page, Utf8StringCache.ForCurrentThread) { }
 
-    internal EventPageReader(ReadOnlySpan<byte> page, Utf8StringCache cache)
+    /// <param name="page">The UTF-8 JSON body.</param>
+    /// <param name="cache">Shares repeated strings.</param>
+    /// <param name="unreadable">
+    /// When given, an event that is well-formed JSON but breaks the envelope's contract (see <see cref="EventPageFormatException"/>)
+    /// is recorded here and skipped instead of ending the page; <see cref="Count"/> still counts it (page offsets stay right).
+    /// </param>
+    internal EventPageReader(ReadOnlySpan<byte> page, Utf8StringCache cache, List<UnreadableEventInfo>? unreadable = null)
     {
         _page = page;
         _cache = cache;
-        _reader = new Utf8JsonReader(page, isFinalBlock: true, state: default);
+        _unreadable = unreadable;
+        _reader = new Utf8JsonReader(page, JsonLimits.Reader);
         _fields = default;
         _scratch = null;
         _state = State.Start;
@@ -121,16 +129,39 @@ public ref struct EventPageReader
                 _state = State.InData;
                 goto case State.InData;
             case State.InData:
-                if (!EventScanner.Read(ref _reader))
+                while (true)
                 {
-                    ThrowHelper.Format("the body ended inside data", _reader.BytesConsumed);
-                }
+                    if (!EventScanner.Read(ref _reader))
+                    {
+                        ThrowHelper.Format("the body ended inside data", _reader.BytesConsumed);
+                    }
 
-                if (_reader.TokenType != JsonTokenType.EndArray)
-                {
+                    if (_reader.TokenType == JsonTokenType.EndArray)
+                    {
+                        break;
+                    }
+
                     _index++;
-                    EventScanner.Scan(ref _reader, ref _fields, ref _scratch, _index);
-                    return true;
+                    if (_unreadable is null)
+                    {
+                        EventScanner.Scan(ref _reader, ref _fields, ref _scratch, _index);
+                        return true;
+                    }
+
+                    Utf8JsonReader atEvent = _reader;
+                    try
+                    {
+                        EventScanner.Scan(ref _reader, ref _fields, ref _scratch, _index);
+                        return true;
+                    }
+                    catch (EventPageFormatException ex) when (ex.IsEventLevel)
+                    {
+                        // Well-formed JSON around a bad event: step over its value and go on with the page.
+                        _reader = atEvent;
+                        int start = checked((int)_reader.TokenStartIndex);
+                        _reader.Skip();
+                        _unreadable.Add(new UnreadableEventInfo(_index, start, checked((int)_reader.BytesConsumed) - start, ex.Message));
+                    }
                 }
 
                 _state = State.AfterData;

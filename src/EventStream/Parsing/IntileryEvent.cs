@@ -112,7 +112,7 @@ public class IntileryEvent
             JsonDocument? document = Volatile.Read(ref _rawData);
             if (document is null)
             {
-                document = JsonDocument.Parse(RawDataJson);
+                document = JsonDocument.Parse(RawDataJson, JsonLimits.Document);
                 document = Interlocked.CompareExchange(ref _rawData, document, null) ?? document;
             }
 
@@ -145,7 +145,7 @@ public class IntileryEvent
     /// <exception cref="EventPageFormatException">The JSON is malformed or lacks <c>eventId</c>, <c>eventAction</c> or <c>eventTime</c>.</exception>
     public static IntileryEvent Parse(ReadOnlySpan<byte> json, Typed.EventCatalog? catalog)
     {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        var reader = new Utf8JsonReader(json, JsonLimits.Reader);
         var fields = default(EventFields);
         byte[]? scratch = null;
         try

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using EventStream.Parsing.Internal;
 using EventStream.Typed;
 
 namespace EventStream.Parsing;
@@ -126,7 +127,7 @@ public static class NdjsonEvents
             return false;
         }
 
-        var reader = new Utf8JsonReader(text, isFinalBlock, default);
+        var reader = new Utf8JsonReader(text, isFinalBlock, new JsonReaderState(JsonLimits.Reader));
         int length;
         try
         {

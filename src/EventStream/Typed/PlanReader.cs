@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text;
 using System.Text.Json;
+using EventStream.Parsing.Internal;
 using EventStream.Parsing;
 
 namespace EventStream.Typed;
@@ -294,7 +295,7 @@ public ref struct PlanReader
         if (start >= 0)
         {
             _payloadOffset = start;
-            _json = new Utf8JsonReader(_event.Json.Span.Slice(start, length));
+            _json = new Utf8JsonReader(_event.Json.Span.Slice(start, length), JsonLimits.Reader);
             _json.Read(); // the payload's '{'
             _hasPayload = true;
             return true;
@@ -307,7 +308,7 @@ public ref struct PlanReader
             return false;
         }
 
-        _json = new Utf8JsonReader(rawData.Span);
+        _json = new Utf8JsonReader(rawData.Span, JsonLimits.Reader);
         if (_json.Read() && _json.TokenType == JsonTokenType.StartObject)
         {
             while (_json.Read() && _json.TokenType == JsonTokenType.PropertyName)

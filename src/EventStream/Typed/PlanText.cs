@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text;
 using System.Text.Json;
+using EventStream.Parsing.Internal;
 
 namespace EventStream.Typed;
 
@@ -41,7 +42,7 @@ public struct PlanText
             return _value = Encoding.UTF8.GetString(bytes);
         }
 
-        var reader = new Utf8JsonReader(bytes);
+        var reader = new Utf8JsonReader(bytes, JsonLimits.Reader);
         reader.Read();
         return _value = reader.GetString();
     }

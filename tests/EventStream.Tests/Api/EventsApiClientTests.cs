@@ -218,16 +218,19 @@ public class EventsApiClientTests
     }
 
     [Fact]
-    public async Task GetPage_MalformedBodyOutlastingRetries_SurfacesWithRequestId()
+    public async Task GetPage_MalformedBodyOutlastingRetries_ThrowsFormatExceptionWithRequestIdAndOffset()
     {
+        // Retried like any bad response; when every attempt is unreadable, the page's own error surfaces (not a
+        // transient API error that a feed would retry forever), with the request id and where reading stopped.
         await using IntilerySimulator simulator = await Loopback.StartAsync(o => o.MalformedRate = 1);
         using EventsApiClient client = Loopback.ClientFor(simulator, o => o.MaxRetries = 1);
 
-        var ex = await Assert.ThrowsAsync<EventsApiException>(() => client.GetPageAsync(new EventsQuery()));
+        var ex = await Assert.ThrowsAsync<EventPageFormatException>(() => client.GetPageAsync(new EventsQuery()));
 
-        Assert.Equal("malformed_body", ex.ErrorCode);
-        Assert.IsType<EventPageFormatException>(ex.InnerException);
+        Assert.Equal(1, client.Retries);
         Assert.Equal(simulator.Requests[^1].RequestId, ex.RequestId);
+        Assert.Contains(simulator.Requests[^1].RequestId, ex.Message, StringComparison.Ordinal);
+        Assert.NotNull(ex.BytePosition);
     }
 
     [Fact]

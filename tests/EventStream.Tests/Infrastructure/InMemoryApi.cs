@@ -36,6 +36,21 @@ internal sealed class InMemoryApi : IPageSource
 
     public List<EventsQuery> Queries { get; } = [];
 
+    /// <summary>Simulated time each request takes (the clock advances by it before the query is answered).</summary>
+    public TimeSpan Latency { get; set; }
+
+    /// <summary>Called with the server's clock before each query is answered, e.g. to add the traffic due by then.</summary>
+    public Action<DateTimeOffset>? BeforeQuery { get; set; }
+
+    /// <summary>Whether the queries' pages are recorded in <see cref="Queries"/> (off for long runs).</summary>
+    public bool RecordQueries { get; set; } = true;
+
+    /// <summary>Like the HTTP client: retry a failed request this many times (telling the feed through onRetry) before throwing.</summary>
+    public int ClientRetries { get; set; }
+
+    /// <summary>Answers the next request with this body instead of the index's page (each use consumes one).</summary>
+    public Queue<byte[]> CannedBodies { get; } = new();
+
     public SimulatedEvent Add(DateTimeOffset eventTime, DateTimeOffset? visibleAt = null, string? action = null)
     {
         DateTimeOffset visible = visibleAt ?? eventTime;
@@ -46,9 +61,32 @@ internal sealed class InMemoryApi : IPageSource
 
     public Task<TResult> FetchAsync<TState, TResult>(EventsQuery query, PageParser<TState, TResult> parse, TState state, Action<EventsApiException, TimeSpan>? onRetry, CancellationToken cancellationToken)
     {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return Attempt(query, parse, state);
+            }
+            catch (EventsApiException ex) when (ex.IsTransient && attempt < ClientRetries)
+            {
+                onRetry?.Invoke(ex, TimeSpan.FromMilliseconds(200));
+            }
+        }
+    }
+
+    private Task<TResult> Attempt<TState, TResult>(EventsQuery query, PageParser<TState, TResult> parse, TState state)
+    {
         query.Validate();
         int n = Interlocked.Increment(ref _requests);
-        Queries.Add(query);
+        if (RecordQueries)
+        {
+            Queries.Add(query);
+        }
+
+        if (Latency > TimeSpan.Zero)
+        {
+            Time.Advance(Latency);
+        }
         if (_fail?.Invoke(n) == true)
         {
             throw new EventsApiException(HttpStatusCode.ServiceUnavailable, "internal_server_error", "injected", "req-" + n);
@@ -64,8 +102,9 @@ internal sealed class InMemoryApi : IPageSource
             query.Size,
             Inclusive);
         DateTimeOffset now = Time.GetUtcNow();
+        BeforeQuery?.Invoke(now);
         (long total, List<SimulatedEvent> page) = _store.Query(q, now);
-        byte[] body = SyntheticEvents.Page(page, total);
+        byte[] body = CannedBodies.Count > 0 ? CannedBodies.Dequeue() : SyntheticEvents.Page(page, total);
         DateTimeOffset? date = SendDate ? new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero) : null;
         return Task.FromResult(parse(body, new ResponseInfo("req-" + n, date, Time.GetTimestamp()), state));
     }

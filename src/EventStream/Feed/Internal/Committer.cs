@@ -112,19 +112,22 @@ internal sealed class Committer
         }
     }
 
-    /// <summary>The committed position as a checkpoint, and its version (to mark it saved), or null before the first commit.</summary>
-    public (FeedCheckpoint? Checkpoint, long Version) Snapshot()
+    /// <summary>
+    /// The committed position as a checkpoint (null before the first commit), its version (to mark it saved) and the
+    /// sequence number every consumer had taken: once saved, a crash repeats nothing up to it.
+    /// </summary>
+    public (FeedCheckpoint? Checkpoint, long Version, long Taken) Snapshot()
     {
         lock (_lock)
         {
             AdvanceLocked();
             if (_position is not { } p)
             {
-                return (null, _version);
+                return (null, _version, _committed);
             }
 
             SeenEvent[] seen = [.. _seen.Select(kv => new SeenEvent(kv.Key, kv.Value)).OrderBy(s => s.EventTime)];
-            return (new FeedCheckpoint(p.Cursor, p.SweepPosition, p.HighWater, seen, _queryKey), _version);
+            return (new FeedCheckpoint(p.Cursor, p.SweepPosition, p.HighWater, seen, _queryKey), _version, _committed);
         }
     }
 

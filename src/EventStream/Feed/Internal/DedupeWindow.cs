@@ -5,12 +5,16 @@ namespace EventStream.Feed.Internal;
 /// <summary>
 /// The event ids the feed has delivered that it could still read again, bounded by event time (ids older than the
 /// sweep position are dropped: no query reaches them any more) and by a hard count. Lookups by UTF-8 span allocate nothing.
+/// It also counts the ids per millisecond of event time, so that the settle sweep can compare what it knows of a time
+/// range with the API's <c>total</c> for that range (<see cref="CountBetween"/>).
 /// </summary>
 internal sealed class DedupeWindow
 {
+    private static readonly long TicksPerMs = TimeSpan.TicksPerMillisecond;
     private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
     private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly PriorityQueue<string, long> _byTime = new();
+    private readonly Dictionary<long, int> _perMs = [];
     private readonly int _capacity;
 
     public DedupeWindow(int capacity)
@@ -46,9 +50,11 @@ internal sealed class DedupeWindow
         }
 
         _byTime.Enqueue(id, eventTime.UtcTicks);
-        while (_ids.Count > _capacity && _byTime.TryDequeue(out string? oldest, out _))
+        long ms = eventTime.UtcTicks / TicksPerMs;
+        _perMs[ms] = _perMs.GetValueOrDefault(ms) + 1;
+        while (_ids.Count > _capacity && _byTime.TryDequeue(out string? oldest, out long ticks))
         {
-            _ids.Remove(oldest);
+            Forget(oldest, ticks);
             Overflowed++;
         }
 
@@ -62,10 +68,102 @@ internal sealed class DedupeWindow
         while (_byTime.TryPeek(out string? id, out long t) && t < ticks)
         {
             _byTime.Dequeue();
-            _ids.Remove(id);
+            Forget(id, t);
         }
+    }
+
+    /// <summary>How many known ids have an event time in [<paramref name="from"/>, <paramref name="to"/>) (whole milliseconds).</summary>
+    public long CountBetween(DateTimeOffset from, DateTimeOffset to)
+    {
+        long lo = CeilingMs(from.UtcTicks), hi = CeilingMs(to.UtcTicks);
+        if (hi <= lo)
+        {
+            return 0;
+        }
+
+        long count = 0;
+        if (hi - lo <= _perMs.Count)
+        {
+            for (long ms = lo; ms < hi; ms++)
+            {
+                count += _perMs.GetValueOrDefault(ms);
+            }
+        }
+        else
+        {
+            foreach ((long ms, int n) in _perMs)
+            {
+                if (ms >= lo && ms < hi)
+                {
+                    count += n;
+                }
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// The earliest time (a whole millisecond, at most <paramref name="limit"/>) such that [<paramref name="from"/>, it)
+    /// holds at least <paramref name="maxCount"/> known ids; <paramref name="limit"/> if the range holds fewer.
+    /// </summary>
+    public DateTimeOffset EndAfter(DateTimeOffset from, DateTimeOffset limit, int maxCount)
+    {
+        if (_ids.Count < maxCount || limit <= from)
+        {
+            return limit;
+        }
+
+        long lo = CeilingMs(from.UtcTicks), hi = CeilingMs(limit.UtcTicks);
+        if (hi - lo <= 4L * _perMs.Count)
+        {
+            long count = 0;
+            for (long ms = lo; ms < hi; ms++)
+            {
+                count += _perMs.GetValueOrDefault(ms);
+                if (count >= maxCount)
+                {
+                    return new DateTimeOffset((ms + 1) * TicksPerMs, TimeSpan.Zero);
+                }
+            }
+
+            return limit;
+        }
+
+        // A long, sparse range: sort the milliseconds that hold ids instead of walking every one.
+        long[] keys = [.. _perMs.Keys.Where(ms => ms >= lo && ms < hi).Order()];
+        long sum = 0;
+        foreach (long ms in keys)
+        {
+            sum += _perMs[ms];
+            if (sum >= maxCount)
+            {
+                return new DateTimeOffset((ms + 1) * TicksPerMs, TimeSpan.Zero);
+            }
+        }
+
+        return limit;
     }
 
     public IEnumerable<(string Id, DateTimeOffset EventTime)> Entries()
         => _byTime.UnorderedItems.Select(x => (x.Element, new DateTimeOffset(x.Priority, TimeSpan.Zero)));
+
+    private void Forget(string id, long ticks)
+    {
+        _ids.Remove(id);
+        long ms = ticks / TicksPerMs;
+        if (_perMs.TryGetValue(ms, out int n))
+        {
+            if (n <= 1)
+            {
+                _perMs.Remove(ms);
+            }
+            else
+            {
+                _perMs[ms] = n - 1;
+            }
+        }
+    }
+
+    private static long CeilingMs(long ticks) => (ticks + TicksPerMs - 1) / TicksPerMs;
 }

@@ -29,7 +29,10 @@ internal sealed class FeedEngine
     private readonly DedupeWindow _dedupe;
     private readonly Utf8StringCache _strings = new();
     private readonly HashSet<string> _pageIds = new(StringComparer.Ordinal);
+    private readonly List<UnreadableEventInfo> _unreadable = [];
+    private readonly HashSet<string> _reportedUnreadable = new(StringComparer.Ordinal);
     private readonly FeedCheckpoint? _resumeFrom;
+    private readonly RateMeter _requestRate;
 
     private bool _initialized;
     private DateTimeOffset? _floor;          // events before it are not wanted (start position)
@@ -38,7 +41,9 @@ internal sealed class FeedEngine
     private DateTimeOffset? _windowLast;     // last event time read in the current head window
     private DateTimeOffset? _headLastRead;   // last event time the head has read
     private DateTimeOffset _headCovered = DateTimeOffset.MinValue; // the head has read (once) every event visible before this
-    private bool _headAtEnd;
+    private bool _headAtEnd;                 // the head's last read reached the newest event
+    private long _headPolledAt;              // local timestamp of that read: the next head poll is due PollInterval later
+    private bool _endSeenInclusive;
     private bool _headDone;                  // read everything before Until
     private bool _noOverlap;                 // a dense millisecond on a server seen to treat start as inclusive
     private bool _startSeenInclusive;
@@ -46,6 +51,10 @@ internal sealed class FeedEngine
     private DateTimeOffset _sweepPosition = DateTimeOffset.MinValue;
     private SweepPass? _pass;
     private DateTimeOffset? _caughtUpTarget;
+    private bool _headReachedEnd;            // at least once
+    private int _cycleEvents;                // events the head has read since it last reached the end
+    private double _liveRate;                // events per second the head read in its last poll cycle, once live
+    private TimeSpan _headWait;              // how long after a poll that reached the end the next one is due
 
     public FeedEngine(IPageSource source, FeedOptions options, FeedCheckpoint? resumeFrom)
     {
@@ -53,6 +62,7 @@ internal sealed class FeedEngine
         _options = options;
         _time = options.TimeProvider;
         _clock = new ServerClock(_time);
+        _requestRate = new RateMeter(_time);
         _dedupe = new DedupeWindow(options.DedupeCapacity);
         _resumeFrom = resumeFrom ?? (options.Start as FeedStart.CheckpointStart)?.Checkpoint;
         QueryKey = KeyOf(options);
@@ -65,11 +75,16 @@ internal sealed class FeedEngine
 
     public long SweepRequests { get; private set; }
 
+    /// <summary>Requests per second over the last minute.</summary>
+    public double RequestsPerSecond => _requestRate.PerSecond();
+
     public long Delivered { get; private set; }
 
     public long LateDelivered { get; private set; }
 
     public long Duplicates { get; private set; }
+
+    public long Unreadable { get; private set; }
 
     public int DedupeCount => _dedupe.Count;
 
@@ -77,6 +92,9 @@ internal sealed class FeedEngine
     public bool StopWhenCaughtUp { get; init; }
 
     public Action<EventsApiException, TimeSpan>? OnRetry { get; init; }
+
+    /// <summary>Told of each unreadable event once (a page read again reports it no more).</summary>
+    public Action<UnreadableEvent>? OnUnreadable { get; init; }
 
     public static string KeyOf(FeedOptions options)
         => $"include={string.Join(',', options.Include)};exclude={string.Join(',', options.Exclude)}";
@@ -123,32 +141,121 @@ internal sealed class FeedEngine
             return new StepResult { Completed = true, Position = Position, AtHead = true };
         }
 
-        DateTimeOffset limit = Min(Settled(_clock.Now), _headCovered);
-        if (_options.Until is { } until)
+        // One request per step, chosen so that live reading costs one head poll per PollInterval plus one settle read
+        // per slice: a sweep pass starts only when a whole slice has settled (or to finish), the head is polled again
+        // only when PollInterval has passed since it last reached the end, and otherwise the engine waits.
+        DateTimeOffset limit = SweepLimit();
+        if (_pass is null && SweepDue(limit))
         {
-            limit = Min(limit, until);
+            _pass = new SweepPass(_sweepPosition, _dedupe.EndAfter(_sweepPosition, limit, SliceMaxEvents));
         }
 
-        if (_pass is null && limit > _sweepPosition && (_headAtEnd || _headDone || limit - _sweepPosition >= SweepMinSpan))
-        {
-            _pass = new SweepPass(_sweepPosition, limit);
-        }
-
-        if (_pass is not null)
+        bool headDue = !_headDone && (!_headAtEnd || _time.GetElapsedTime(_headPolledAt) >= _headWait);
+        if (_pass is not null && !(headDue && _headAtEnd))
         {
             return await SweepStepAsync(_pass, cancellationToken).ConfigureAwait(false);
         }
 
-        if (_headDone || _headAtEnd)
+        if (headDue)
         {
-            _headAtEnd = false; // the next step polls the head again
-            return new StepResult { Idle = true, AtHead = true, Position = Position };
+            return await HeadStepAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return await HeadStepAsync(cancellationToken).ConfigureAwait(false);
+        return new StepResult { Delay = NextDue(), AtHead = true, Position = Position };
     }
 
-    private TimeSpan SweepMinSpan => TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, Math.Max(_options.PollInterval.Ticks, _options.MaxLateness.Ticks / 4)));
+    // A settle read covers at least this much time, so that idle and slow feeds pay about one sweep request per slice
+    // (a quarter of MaxLateness: late events are found at most that much after they have settled); on a feed busier
+    // than a page per poll, at least half of SliceMaxEvents, so that the sweep costs ≤ 0.04 requests per 100 events.
+    private TimeSpan SweepMinSpan
+    {
+        get
+        {
+            long ticks = Math.Max(TimeSpan.TicksPerSecond, Math.Max(_options.PollInterval.Ticks, _options.MaxLateness.Ticks / 4));
+            if (_liveRate > _options.PageSize / _options.PollInterval.TotalSeconds)
+            {
+                ticks = Math.Max(ticks, (long)(SliceMaxEvents / 2 / _liveRate * TimeSpan.TicksPerSecond));
+            }
+
+            return TimeSpan.FromTicks(ticks);
+        }
+    }
+
+    // The head reached the end (or, live, the end less a part page): note how fast events come, and when to poll next.
+    // Normally after PollInterval. On a feed busier than a page per interval, as soon as about one page (97%, counting
+    // what is left unread and the overlap read again) is expected at the server's answer, so that each poll is one
+    // full request instead of several pages and a short one; events wait at most PollInterval either way.
+    private void NoteHeadCycle(PageScan page, long unread)
+    {
+        bool wasLive = _headReachedEnd;
+        TimeSpan cycle = wasLive ? _time.GetElapsedTime(_headPolledAt, page.SentTimestamp) : TimeSpan.Zero;
+        _headReachedEnd = true;
+        _headPolledAt = page.SentTimestamp;
+        _headWait = _options.PollInterval;
+        if (wasLive && cycle > TimeSpan.Zero && cycle <= _options.PollInterval + _options.PollInterval)
+        {
+            _liveRate = _cycleEvents / cycle.TotalSeconds;
+            double room = (0.97 * _options.PageSize) - unread - page.AtLast;
+            TimeSpan latency = _time.GetElapsedTime(page.SentTimestamp, page.Timestamp);
+            TimeSpan toFillAPage = TimeSpan.FromSeconds(Math.Max(0, room) / Math.Max(_liveRate, 1e-9)) - latency;
+            if (toFillAPage < _headWait)
+            {
+                _headWait = toFillAPage < OneMs ? OneMs : toFillAPage;
+            }
+        }
+
+        _cycleEvents = 0;
+    }
+
+    // ...and at most about this many known events, so that the API's total for the slice stays exact (an
+    // Elasticsearch-like server stops counting at 10,000) and one request can confirm the slice.
+    private const int SliceMaxEvents = 5_000;
+
+    // Everything before this has settled and the head has read it once.
+    private DateTimeOffset SweepLimit()
+    {
+        DateTimeOffset limit = Min(Settled(_clock.Now), _headCovered);
+        return _options.Until is { } until ? Min(limit, until) : limit;
+    }
+
+    private bool SweepDue(DateTimeOffset limit)
+    {
+        if (limit <= _sweepPosition)
+        {
+            return false;
+        }
+
+        if (limit - _sweepPosition >= SweepMinSpan)
+        {
+            return true;
+        }
+
+        // Finishing (Until, or caught up): one pass that reaches the target, not a pass per step while time creeps on.
+        return (_headDone && _options.Until is { } until && limit >= until)
+            || (_caughtUpTarget is { } target && limit > target);
+    }
+
+    // How long to wait before the next step has something to do: the next head poll, or the next slice settling.
+    private TimeSpan NextDue()
+    {
+        TimeSpan wait = _headDone ? _options.PollInterval : _headWait - _time.GetElapsedTime(_headPolledAt);
+        if (_clock.IsKnown)
+        {
+            DateTimeOffset due = _sweepPosition + SweepMinSpan;
+            if (_caughtUpTarget is { } target && target + OneMs < due)
+            {
+                due = target + OneMs;
+            }
+
+            TimeSpan untilSettled = due - Settled(_clock.Now);
+            if (untilSettled > TimeSpan.Zero && untilSettled < wait)
+            {
+                wait = untilSettled;
+            }
+        }
+
+        return wait < OneMs ? OneMs : wait;
+    }
 
     private bool IsComplete()
     {
@@ -211,7 +318,7 @@ internal sealed class FeedEngine
         {
             int size = count == 0 ? _options.PageSize : Math.Min(_options.PageSize, count - newestFirst.Count);
             var query = Query(start: null, end: _options.Until, from, size, EventSort.Descending);
-            PageScan page = await FetchAsync(query, queryStart: null, cancellationToken).ConfigureAwait(false);
+            PageScan page = await FetchAsync(query, cancellationToken).ConfigureAwait(false);
             DateTimeOffset settled = Settled(ObserveServerTime(page));
             if (from == 0)
             {
@@ -258,18 +365,25 @@ internal sealed class FeedEngine
     {
         DateTimeOffset? queryStart = _cursor is { } c ? (_noOverlap ? c : c - OneMs) : null;
         EventsQuery query = Query(queryStart, _options.Until, _headFrom, _options.PageSize, EventSort.Ascending);
-        PageScan page = await FetchAsync(query, queryStart, cancellationToken).ConfigureAwait(false);
+        PageScan page = await FetchAsync(query, cancellationToken).ConfigureAwait(false);
 
         // Everything below is the commit: the page was read and parsed in full.
         DateTimeOffset s = ObserveServerTime(page);
         DateTimeOffset settled = Settled(s);
         DateTimeOffset coverageStart = _headFrom == 0 ? (_cursor ?? DateTimeOffset.MinValue) : (_windowLast ?? _cursor ?? DateTimeOffset.MinValue);
-        _startSeenInclusive |= page.SawEventAtQueryStart;
         Deliver(page, fromSweep: false);
         _headLastRead = Max(_headLastRead, page.Last);
         long? remaining = page.Total is { } total ? Math.Max(0, total - _headFrom - page.Count) : null;
 
-        if (page.Count == _options.PageSize)
+        // A full page is the end too when the API's total says nothing follows it (a total that may be capped, like
+        // Elasticsearch's 10,000, is not trusted): that saves the empty request that would otherwise end each poll.
+        // Live, less than a page left is left for the next poll (due within PollInterval), which reads it with what
+        // comes meanwhile in one request, unless the page's last millisecond holds too much of it to restart there.
+        long? unread = page.Total is { } t && t < EventsQuery.ResultWindow ? Math.Max(0, t - _headFrom - page.Count) : null;
+        bool more = page.Count == _options.PageSize && unread is not 0
+            && !(_headReachedEnd && unread < _options.PageSize && page.AtLast < _options.PageSize / 2);
+        _cycleEvents += page.Accepted.Count;
+        if (more)
         {
             DateTimeOffset last = page.Last!.Value;
             _windowLast = last;
@@ -311,6 +425,7 @@ internal sealed class FeedEngine
             _windowLast = null;
             _noOverlap = false;
             _headAtEnd = true;
+            NoteHeadCycle(page, unread ?? 0);
             if (StopWhenCaughtUp && _caughtUpTarget is null)
             {
                 _caughtUpTarget = _highWater ?? DateTimeOffset.MinValue;
@@ -329,15 +444,35 @@ internal sealed class FeedEngine
         };
     }
 
+    // One page of a settle pass. The first page of a query also brings the API's total for the range: when it equals
+    // the events the feed already knows there (and those the pass has found since), nothing is missing and the rest
+    // of the range need not be read, so a quiet slice costs one request however many events it holds. Without a total,
+    // or while events are missing, the pass pages through the range as the head does.
     private async Task<StepResult> SweepStepAsync(SweepPass pass, CancellationToken cancellationToken)
     {
         DateTimeOffset? queryStart = pass.From == DateTimeOffset.MinValue ? null : (pass.NoOverlap ? pass.From : pass.From - OneMs);
         EventsQuery query = Query(queryStart, pass.End, pass.Offset, _options.PageSize, EventSort.Ascending);
-        PageScan page = await FetchAsync(query, queryStart, cancellationToken).ConfigureAwait(false);
+        (DateTimeOffset countFrom, DateTimeOffset countTo) = CountedRange(query);
+        if (pass.Offset == 0)
+        {
+            pass.Known = _dedupe.CountBetween(countFrom, countTo);
+            pass.Found = 0;
+        }
+
+        PageScan page = await FetchAsync(query, cancellationToken).ConfigureAwait(false);
         SweepRequests++;
         ObserveServerTime(page);
         Deliver(page, fromSweep: true);
-        if (page.Count == _options.PageSize)
+        foreach (IntileryEvent e in page.Accepted)
+        {
+            if (e.EventTime >= countFrom && e.EventTime < countTo)
+            {
+                pass.Found++;
+            }
+        }
+
+        bool confirmed = page.Total is { } total && total <= pass.Known + pass.Found;
+        if (page.Count == _options.PageSize && !confirmed)
         {
             DateTimeOffset last = page.Last!.Value;
             _sweepPosition = Max(_sweepPosition, last)!.Value;
@@ -360,6 +495,18 @@ internal sealed class FeedEngine
         _dedupe.EvictBefore(KeepFrom);
         return new StepResult { Events = page.Accepted, Position = Position, AtHead = _headAtEnd, Completed = IsComplete() };
     }
+
+    // The event times a query's total counts, as far as this feed can tell: the documented reading (start and end
+    // exclusive) unless the server has been seen to include an event at a bound. Times are whole milliseconds.
+    private (DateTimeOffset From, DateTimeOffset To) CountedRange(EventsQuery query)
+    {
+        DateTimeOffset from = query.Start is { } s ? TruncateToMs(s) + (_startSeenInclusive ? TimeSpan.Zero : OneMs) : DateTimeOffset.MinValue;
+        DateTimeOffset to = query.End is { } e ? TruncateToMs(e) + (_endSeenInclusive ? OneMs : TimeSpan.Zero) : DateTimeOffset.MaxValue;
+        return (from, to);
+    }
+
+    private static DateTimeOffset TruncateToMs(DateTimeOffset time)
+        => new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
 
     // The window is full: continue from the last event time read. If that is where this window began, one
     // millisecond holds the whole window; on a server seen to treat start as inclusive, drop the 1 ms overlap once.
@@ -457,30 +604,59 @@ internal sealed class FeedEngine
             : new DateTimeOffset(time.UtcTicks - remainder + TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
     }
 
-    private async Task<PageScan> FetchAsync(EventsQuery query, DateTimeOffset? queryStart, CancellationToken cancellationToken)
+    private async Task<PageScan> FetchAsync(EventsQuery query, CancellationToken cancellationToken)
     {
-        PageScan page = await _source.FetchAsync(query, s_parse, (this, queryStart), OnRetry, cancellationToken).ConfigureAwait(false);
+        DateTimeOffset? start = query.Start is { } s ? TruncateToMs(s) : null;
+        DateTimeOffset? end = query.End is { } e ? TruncateToMs(e) : null;
+        PageScan page = await _source.FetchAsync(query, s_parse, (this, start, end), OnRetry, cancellationToken).ConfigureAwait(false);
         Requests++;
+        _requestRate.Add(_time.GetTimestamp());
+        _startSeenInclusive |= page.SawEventAtQueryStart;
+        _endSeenInclusive |= page.SawEventAtQueryEnd;
+        if (page.Unreadable is { } unreadable)
+        {
+            Report(unreadable);
+        }
+
         return page;
     }
 
-    private static readonly PageParser<(FeedEngine Engine, DateTimeOffset? QueryStart), PageScan> s_parse = Parse;
+    private void Report(List<UnreadableEvent> unreadable)
+    {
+        foreach (UnreadableEvent e in unreadable)
+        {
+            if (_reportedUnreadable.Count >= 10_000)
+            {
+                _reportedUnreadable.Clear(); // bounded: at worst an old one is reported twice
+            }
+
+            if (_reportedUnreadable.Add(e.Json))
+            {
+                Unreadable++;
+                OnUnreadable?.Invoke(e);
+            }
+        }
+    }
+
+    private static readonly PageParser<(FeedEngine Engine, DateTimeOffset? QueryStart, DateTimeOffset? QueryEnd), PageScan> s_parse = Parse;
 
     // Runs inside the client's attempt, on the pooled body: reads headers, drops duplicates without allocating,
     // materializes the rest. Reads engine state but changes none of it, so a failed attempt leaves no trace.
-    private static PageScan Parse(ReadOnlySpan<byte> body, in ResponseInfo info, (FeedEngine Engine, DateTimeOffset? QueryStart) state)
+    private static PageScan Parse(ReadOnlySpan<byte> body, in ResponseInfo info, (FeedEngine Engine, DateTimeOffset? QueryStart, DateTimeOffset? QueryEnd) state)
     {
         FeedEngine engine = state.Engine;
         var page = new PageScan { Date = info.Date, Timestamp = engine._time.GetTimestamp(), SentTimestamp = info.SentTimestamp };
         engine._pageIds.Clear();
         DateTimeOffset keepFrom = engine.KeepFrom;
-        var reader = new EventPageReader(body, engine._strings);
+        engine._unreadable.Clear();
+        var reader = new EventPageReader(body, engine._strings, engine._unreadable);
         while (reader.MoveNext())
         {
             EventHeader header = reader.Header;
             DateTimeOffset time = header.EventTime;
             page.Count++;
             page.First ??= time;
+            page.AtLast = page.Last == time ? page.AtLast + 1 : 1;
             page.Last = time;
             if (header.ReceivedTime is { } received && (page.MaxReceived is null || received > page.MaxReceived))
             {
@@ -490,6 +666,11 @@ internal sealed class FeedEngine
             if (state.QueryStart is { } qs && time == qs)
             {
                 page.SawEventAtQueryStart = true;
+            }
+
+            if (state.QueryEnd is { } qe && time == qe)
+            {
+                page.SawEventAtQueryEnd = true;
             }
 
             if (engine._dedupe.Contains(header.EventId) || time < keepFrom)
@@ -514,6 +695,16 @@ internal sealed class FeedEngine
         }
 
         page.Total = reader.Total;
+        if (engine._unreadable.Count > 0)
+        {
+            page.Count += engine._unreadable.Count; // they hold places in the page: `from` offsets count them
+            page.Unreadable = new List<UnreadableEvent>(engine._unreadable.Count);
+            foreach (UnreadableEventInfo u in engine._unreadable)
+            {
+                page.Unreadable.Add(new UnreadableEvent(u.Reason, info.RequestId, u.Start, System.Text.Encoding.UTF8.GetString(body.Slice(u.Start, u.Length))));
+            }
+        }
+
         return page;
     }
 
@@ -531,5 +722,11 @@ internal sealed class FeedEngine
         public int Offset { get; set; }
 
         public bool NoOverlap { get; set; }
+
+        /// <summary>Events the feed knew in the current query's range when its first page was asked for.</summary>
+        public long Known { get; set; }
+
+        /// <summary>Events in that range the pass has found since.</summary>
+        public long Found { get; set; }
     }
 }

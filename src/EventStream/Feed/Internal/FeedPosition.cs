@@ -14,8 +14,8 @@ internal sealed class StepResult
 
     public FeedPosition Position { get; init; }
 
-    /// <summary>Nothing to do until the poll interval has passed.</summary>
-    public bool Idle { get; init; }
+    /// <summary>Nothing to do for this long (the next head poll, or the next slice settling); zero: step again at once.</summary>
+    public TimeSpan Delay { get; init; }
 
     /// <summary>The feed has delivered everything it was asked for.</summary>
     public bool Completed { get; init; }

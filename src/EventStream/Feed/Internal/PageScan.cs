@@ -15,6 +15,9 @@ internal sealed class PageScan
 
     public DateTimeOffset? Last { get; set; }
 
+    /// <summary>How many of the page's events share <see cref="Last"/>'s time.</summary>
+    public int AtLast { get; set; }
+
     public DateTimeOffset? MaxReceived { get; set; }
 
     public long? Total { get; set; }
@@ -28,4 +31,8 @@ internal sealed class PageScan
     public long SentTimestamp { get; set; }
 
     public bool SawEventAtQueryStart { get; set; }
+
+    public bool SawEventAtQueryEnd { get; set; }
+
+    public List<UnreadableEvent>? Unreadable { get; set; }
 }

@@ -60,7 +60,7 @@ internal static class EventScanner
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            ThrowHelper.Format($"event {eventIndex} is a {reader.TokenType}, not an object", reader.TokenStartIndex);
+            ThrowHelper.EventFormat($"event {eventIndex} is a {reader.TokenType}, not an object", reader.TokenStartIndex);
         }
 
         fields.Reset();
@@ -85,7 +85,7 @@ internal static class EventScanner
                 case PropertyKind.EventTime:
                     if (reader.TokenType != JsonTokenType.String || !reader.TryGetDateTimeOffset(out fields.EventTime))
                     {
-                        ThrowHelper.Format($"event {eventIndex} has an eventTime that is not an ISO 8601 time", reader.TokenStartIndex);
+                        ThrowHelper.EventFormat($"event {eventIndex} has an eventTime that is not an ISO 8601 time", reader.TokenStartIndex);
                     }
 
                     fields.HasEventTime = true;
@@ -116,17 +116,17 @@ internal static class EventScanner
         fields.EventEnd = checked((int)reader.BytesConsumed);
         if (!fields.EventId.IsPresent)
         {
-            ThrowHelper.Format($"event {eventIndex} has no eventId", fields.EventStart);
+            ThrowHelper.EventFormat($"event {eventIndex} has no eventId", fields.EventStart);
         }
 
         if (!fields.EventAction.IsPresent)
         {
-            ThrowHelper.Format($"event {eventIndex} has no eventAction", fields.EventStart);
+            ThrowHelper.EventFormat($"event {eventIndex} has no eventAction", fields.EventStart);
         }
 
         if (!fields.HasEventTime)
         {
-            ThrowHelper.Format($"event {eventIndex} has no eventTime", fields.EventStart);
+            ThrowHelper.EventFormat($"event {eventIndex} has no eventTime", fields.EventStart);
         }
     }
 
