@@ -83,13 +83,13 @@ internal static class TableView
         {
             FeedState.Live => "[green]live[/]",
             FeedState.CatchingUp => "[blue]catching up[/]",
-            FeedState.Retrying => $"[yellow]retrying[/] {Markup.Escape(status.Error?.Message ?? "")}",
+            FeedState.Retrying => $"[yellow]retrying[/]{(status.NextAttempt is { } next ? $" at {next.ToLocalTime():HH:mm:ss}" : "")}: {Markup.Escape(status.Error?.Message ?? "")}",
             FeedState.Faulted => $"[red]faulted[/] {Markup.Escape(status.Error?.Message ?? "")}",
             _ => Markup.Escape(status.State.ToString().ToLowerInvariant()),
         };
         var lines = new List<IRenderable>
         {
-            new Markup($"{(demo ? "[grey]demo (embedded simulator)[/]  " : "")}{state}  {c.Events:N0} events, {c.LateEvents:N0} late, {c.DuplicatesDropped:N0} duplicates dropped, {c.Requests:N0} requests, {c.RateLimited} × 429  [grey]{rate.PerSecond:N0}/s  Ctrl+C to stop[/]"),
+            new Markup($"{(demo ? "[grey]demo (embedded simulator)[/]  " : "")}{state}  {c.Events:N0} events, {c.LateEvents:N0} late, {c.DuplicatesDropped:N0} duplicates dropped, {c.Requests:N0} requests ({c.RequestsPerSecond:N1}/s), {c.RateLimited} × 429{(c.UnreadableEvents > 0 ? $", [yellow]{c.UnreadableEvents} unreadable skipped[/]" : "")}{(c.CheckpointSaveFailures > 0 ? $", [yellow]{c.CheckpointSaveFailures} checkpoint saves failed[/]" : "")}  [grey]{rate.PerSecond:N0}/s  Ctrl+C to stop[/]"),
         };
         if (status.State == FeedState.CatchingUp)
         {

@@ -32,10 +32,11 @@ internal static class TailCommand
         var untilCaughtUp = new Option<bool>("--until-caught-up") { Description = "Exit once the newest event has been delivered and late arrivals have been swept" };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Save the position in FILE and resume from it" };
         var demo = new Option<bool>("--demo") { Description = "Tail the embedded simulator (live synthetic traffic); no account needed" };
+        var allowInsecureHttp = new Option<bool>("--allow-insecure-http") { Description = "Allow a plain http:// --base-url to a host that is not loopback (sends the token in cleartext)" };
 
         var command = new Command("tail", "Stream Intilery events as they happen.")
         {
-            baseUrl, client, account, brand, token, include, exclude, since, fromBeginning, last, until, maxLateness, format, untilCaughtUp, checkpoint, demo,
+            baseUrl, client, account, brand, token, include, exclude, since, fromBeginning, last, until, maxLateness, format, untilCaughtUp, checkpoint, demo, allowInsecureHttp,
         };
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
@@ -81,6 +82,17 @@ internal static class TailCommand
                     }
 
                     (api.BaseUrl, api.ClientId, api.AccountId, api.BrandId, api.AuthToken) = (url, parse.GetValue(client)!, parse.GetValue(account)!, parse.GetValue(brand)!, secret);
+                    api.AllowInsecureHttp = parse.GetValue(allowInsecureHttp);
+                    try
+                    {
+                        api.Validate();
+                    }
+                    catch (ArgumentException ex) when (ex.ParamName == nameof(EventsApiOptions.BaseUrl))
+                    {
+                        string rule = ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal).Replace("BaseUrl", "--base-url", StringComparison.Ordinal)
+                            .Replace("AllowInsecureHttp", "--allow-insecure-http", StringComparison.Ordinal);
+                        return await Usage.FailAsync(parse, rule, error).ConfigureAwait(false);
+                    }
                 }
 
                 FeedOptions feed = new()
@@ -95,6 +107,13 @@ internal static class TailCommand
                         : FeedStart.Now,
                     CheckpointStore = parse.GetValue(checkpoint) is { } file ? new FileCheckpointStore(file) : null,
                 };
+                bool table = parse.GetValue(format) is { } f ? f == "table" : !Console.IsOutputRedirected;
+                if (!table)
+                {
+                    // Retries, recoveries, skipped events, failed checkpoint saves: one line each on stderr (the table shows them itself).
+                    feed.Logger = new StderrLogger(error, "eventstream tail");
+                }
+
                 if (parse.GetValue(maxLateness) is { } lateness)
                 {
                     feed.MaxLateness = lateness;
@@ -114,7 +133,6 @@ internal static class TailCommand
                     return await Usage.FailAsync(parse, ex.Message, error).ConfigureAwait(false);
                 }
 
-                bool table = parse.GetValue(format) is { } f ? f == "table" : !Console.IsOutputRedirected;
                 await using (eventFeed.ConfigureAwait(false))
                 {
                     return table
@@ -122,9 +140,9 @@ internal static class TailCommand
                         : await RunNdjsonAsync(eventFeed, error, cancellationToken).ConfigureAwait(false);
                 }
             }
-            catch (Exception ex) when (ex is EventsApiException or FeedException or InvalidDataException)
+            catch (Exception ex) when (ex is EventsApiException or FeedException or InvalidDataException or EventPageFormatException)
             {
-                await error.WriteLineAsync($"eventstream tail: {ex.Message}").ConfigureAwait(false);
+                await error.WriteLineAsync($"eventstream tail: {OneLine(ex)}").ConfigureAwait(false);
                 return 1;
             }
             finally
@@ -170,6 +188,18 @@ internal static class TailCommand
         }
 
         return 0;
+    }
+
+    // The error and, for a connection that failed, what the socket said (e.g. the host cannot be resolved), on one line.
+    private static string OneLine(Exception ex)
+    {
+        string message = ex.Message;
+        if (ex is EventsApiException { StatusCode: null } && ex.InnerException?.InnerException is { } cause && !message.Contains(cause.Message, StringComparison.Ordinal))
+        {
+            message += $" ({cause.Message})";
+        }
+
+        return message.ReplaceLineEndings(" ");
     }
 
     private static SimulatorOptions DemoOptions() => new()

@@ -258,7 +258,7 @@ public sealed partial class EventFeed
                 Interlocked.Increment(ref _saveFailuresTotal);
                 if (_logger is not null)
                 {
-                    FeedLog.CheckpointFailed(_logger, ex.Message, SaveRetryDelay());
+                    FeedLog.CheckpointFailed(_logger, ex.Message, SaveRetryDelay().TotalSeconds);
                 }
 
                 if (!throwOnFailure)
@@ -312,12 +312,12 @@ public sealed partial class EventFeed
             _episodeStart = _time.GetTimestamp();
             if (_logger is not null)
             {
-                FeedLog.RetryStarted(_logger, error.Message, next, delay);
+                FeedLog.RetryStarted(_logger, error.Message, next.ToLocalTime(), delay.TotalSeconds);
             }
         }
         else if (_logger is not null && !fromClient)
         {
-            FeedLog.StillRetrying(_logger, attempts, error.Message, next, delay);
+            FeedLog.StillRetrying(_logger, attempts, error.Message, next.ToLocalTime(), delay.TotalSeconds);
         }
 
         Publish(FeedState.Retrying, nextAttempt: next, error: error);
@@ -329,7 +329,7 @@ public sealed partial class EventFeed
         {
             if (_logger is not null)
             {
-                FeedLog.Recovered(_logger, _episodeFailures, _time.GetElapsedTime(_episodeStart));
+                FeedLog.Recovered(_logger, _episodeFailures, _time.GetElapsedTime(_episodeStart).TotalSeconds);
             }
 
             _episodeFailures = 0;

@@ -79,3 +79,49 @@ public class EventsApiOptionsTests
         Assert.Equal("c", client.Options.ClientId);
     }
 }
+
+public class EventsApiOptionsTransportTests
+{
+    private static EventsApiOptions With(string baseUrl, bool allowInsecure = false) => new()
+    {
+        BaseUrl = new Uri(baseUrl),
+        ClientId = "c",
+        AccountId = "a",
+        BrandId = "b",
+        AuthToken = "secret-token-value",
+        AllowInsecureHttp = allowInsecure,
+    };
+
+    [Theory]
+    [InlineData("http://tracking.example.com/track/")]
+    [InlineData("http://10.0.0.5:8080/track/")]
+    public void PlainHttp_ToAHostThatIsNotLoopback_IsRefusedNamingHttps_AndNeverShowsTheToken(string baseUrl)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => With(baseUrl).Validate());
+
+        Assert.Equal(nameof(EventsApiOptions.BaseUrl), ex.ParamName);
+        Assert.Contains("https", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("AllowInsecureHttp", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-token-value", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new EventsApiClient(With(baseUrl)));
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:5000/track/")]
+    [InlineData("http://localhost/track/")]
+    [InlineData("http://[::1]:5000/track/")]
+    [InlineData("https://tracking.example.com/track/")]
+    public void LoopbackHttp_OrHttps_IsAccepted(string baseUrl) => With(baseUrl).Validate();
+
+    [Fact]
+    public void PlainHttp_WithAllowInsecureHttp_IsAccepted() => With("http://tracking.example.com/track/", allowInsecure: true).Validate();
+
+    [Fact]
+    public void ConnectTimeout_MustBePositive()
+        => Assert.Equal(nameof(EventsApiOptions.ConnectTimeout), Assert.Throws<ArgumentException>(() =>
+        {
+            EventsApiOptions options = With("https://tracking.example.com/track/");
+            options.ConnectTimeout = TimeSpan.Zero;
+            options.Validate();
+        }).ParamName);
+}

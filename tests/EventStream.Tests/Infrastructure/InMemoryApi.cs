@@ -59,6 +59,9 @@ internal sealed class InMemoryApi : IPageSource
         return e;
     }
 
+    /// <summary>Adds an event as it is (e.g. hostile JSON), visible at its event time.</summary>
+    public void AddRaw(SimulatedEvent e) => _store.Add(e);
+
     public Task<TResult> FetchAsync<TState, TResult>(EventsQuery query, PageParser<TState, TResult> parse, TState state, Action<EventsApiException, TimeSpan>? onRetry, CancellationToken cancellationToken)
     {
         for (int attempt = 0; ; attempt++)
