@@ -211,11 +211,16 @@ public sealed partial class EventFeed
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                TimeSpan wait = Volatile.Read(ref _saveFailures) > 0 ? SaveRetryDelay() : _options.CheckpointInterval;
-                using (var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                if (Volatile.Read(ref _saveFailures) > 0)
                 {
+                    // Failing (disk full, read-only): try again after the backoff, whatever consumers ask for meanwhile.
+                    await Task.Delay(SaveRetryDelay(), _time, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                     Task requested = _saveRequested.Reader.WaitToReadAsync(timer.Token).AsTask();
-                    Task elapsed = Task.Delay(wait, _time, timer.Token);
+                    Task elapsed = Task.Delay(_options.CheckpointInterval, _time, timer.Token);
                     await Task.WhenAny(requested, elapsed).ConfigureAwait(false);
                     await timer.CancelAsync().ConfigureAwait(false);
                 }
@@ -267,6 +272,7 @@ public sealed partial class EventFeed
                     Publish(current.State, current.Behind, current.Remaining, current.NextAttempt, current.Error);
                 }
 
+                WakeSaveWaiters(); // a consumer waiting for this save goes on: the bound is suspended while saves fail
                 return;
             }
 
@@ -279,13 +285,16 @@ public sealed partial class EventFeed
             }
 
             Volatile.Write(ref _savedSequence, taken);
-            Interlocked.Exchange(ref _saved, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            WakeSaveWaiters();
         }
         finally
         {
             _saveLock.Release();
         }
     }
+
+    private void WakeSaveWaiters()
+        => Interlocked.Exchange(ref _saved, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     private TimeSpan SaveRetryDelay()
         => TimeSpan.FromSeconds(Math.Min(_options.MaxRetryDelay.TotalSeconds, Math.Pow(2, Math.Min(Volatile.Read(ref _saveFailures), 16))));
