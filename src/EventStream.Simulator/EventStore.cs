@@ -47,6 +47,21 @@ internal sealed class EventStore
         }
     }
 
+    /// <summary>Forgets visible events older than <paramref name="time"/> (for long simulated runs: memory stays bounded).</summary>
+    public void RemoveBefore(DateTimeOffset time)
+    {
+        lock (_lock)
+        {
+            int n = LowerBound(time, 0);
+            foreach (SimulatedEvent e in _visible.GetRange(0, n))
+            {
+                _ids.Remove(e.EventId);
+            }
+
+            _visible.RemoveRange(0, n);
+        }
+    }
+
     /// <summary>Runs a query against what is visible at <paramref name="now"/>.</summary>
     public (long Total, List<SimulatedEvent> Page) Query(in EventQuery q, DateTimeOffset now)
     {

@@ -254,7 +254,7 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
     }
 
     private static string? StringMember(JsonElement element, string name)
-        => element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        => element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? Parsing.Internal.JsonText.GetString(value) : null;
 
     private TimeSpan? RetryAfter(HttpResponseMessage response)
     {

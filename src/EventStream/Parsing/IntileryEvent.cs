@@ -121,7 +121,7 @@ public class IntileryEvent
     }
 
     /// <summary>The event's name as sent, e.g. <c>Email Opened</c> (<c>rawData.event</c>).</summary>
-    public string? EventName => Member("event") is { ValueKind: JsonValueKind.String } name ? name.GetString() : null;
+    public string? EventName => Member("event") is { ValueKind: JsonValueKind.String } name ? JsonText.GetString(name) : null;
 
     /// <summary>The event's properties (<c>rawData.properties</c>), if any.</summary>
     public JsonElement? Properties => Member("properties");

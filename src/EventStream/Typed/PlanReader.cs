@@ -100,7 +100,7 @@ public ref struct PlanReader
     /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
     /// <returns>The value, or <see langword="null"/> when null or a violation.</returns>
     public string? ReadString(string path, bool allowNull)
-        => Start(JsonTokenType.String, path, allowNull, "string") ? _json.GetString() : null;
+        => Start(JsonTokenType.String, path, allowNull, "string") ? JsonText.GetString(ref _json) : null;
 
     /// <summary>Notes where a string is, to be decoded when first read (see <see cref="PlanText"/>).</summary>
     /// <param name="path">The value's path.</param>
@@ -212,7 +212,7 @@ public ref struct PlanReader
             return null;
         }
 
-        if (_json.TryGetDateTimeOffset(out DateTimeOffset value))
+        if (JsonText.TryGetDateTimeOffset(ref _json, out DateTimeOffset value))
         {
             return value;
         }
@@ -232,7 +232,7 @@ public ref struct PlanReader
             return null;
         }
 
-        if (_json.TryGetGuid(out Guid value))
+        if (JsonText.TryGetGuid(ref _json, out Guid value))
         {
             return value;
         }
@@ -346,8 +346,10 @@ public ref struct PlanReader
             _scratch = new byte[Math.Max(length, 64)];
         }
 
-        return _scratch.AsSpan(0, _json.CopyString(_scratch));
+        return _scratch.AsSpan(0, JsonText.CopyString(ref _json, _scratch));
     }
+
+    private static string StringValue(Utf8JsonReader reader) => JsonText.GetString(ref reader);
 
     private void MoveToValue()
     {
@@ -392,7 +394,7 @@ public ref struct PlanReader
             JsonTokenType.Null => "null",
             JsonTokenType.True => "true",
             JsonTokenType.False => "false",
-            JsonTokenType.String => "\"" + _json.GetString() + "\" (a string)",
+            JsonTokenType.String => "\"" + StringValue(_json) + "\" (a string)",
             _ => Encoding.UTF8.GetString(_json.ValueSpan) + " (a number)",
         };
         return text.Length <= MaxActualLength ? text : string.Concat(text.AsSpan(0, MaxActualLength), "…");

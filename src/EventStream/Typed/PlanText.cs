@@ -44,6 +44,6 @@ public struct PlanText
 
         var reader = new Utf8JsonReader(bytes, JsonLimits.Reader);
         reader.Read();
-        return _value = reader.GetString();
+        return _value = JsonText.GetString(ref reader);
     }
 }

@@ -10,6 +10,12 @@ internal sealed class EngineDriver(InMemoryApi api, FeedEngine engine)
 {
     public List<IntileryEvent> Delivered { get; } = [];
 
+    /// <summary>Whether delivered events are kept in <see cref="Delivered"/> (off for long runs; see <see cref="Delivering"/>).</summary>
+    public bool KeepDelivered { get; set; } = true;
+
+    /// <summary>Called for each event delivered, with the (fake) time.</summary>
+    public Action<IntileryEvent, DateTimeOffset>? Delivering { get; set; }
+
     /// <summary>The (fake) time at which each event in <see cref="Delivered"/> was handed over.</summary>
     public List<DateTimeOffset> DeliveredAt { get; } = [];
 
@@ -56,9 +62,17 @@ internal sealed class EngineDriver(InMemoryApi api, FeedEngine engine)
             return true;
         }
 
-        Delivered.AddRange(step.Events);
         DateTimeOffset now = api.Time.GetUtcNow();
-        DeliveredAt.AddRange(step.Events.Select(_ => now));
+        if (KeepDelivered)
+        {
+            Delivered.AddRange(step.Events);
+            DeliveredAt.AddRange(step.Events.Select(_ => now));
+        }
+
+        foreach (IntileryEvent e in step.Events)
+        {
+            Delivering?.Invoke(e, now);
+        }
         AtHead = step.AtHead;
         if (step.Delay > TimeSpan.Zero)
         {

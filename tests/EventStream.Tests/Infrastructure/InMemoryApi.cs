@@ -59,6 +59,9 @@ internal sealed class InMemoryApi : IPageSource
         return e;
     }
 
+    /// <summary>Forgets events older than <paramref name="time"/> (long simulated runs).</summary>
+    public void RemoveBefore(DateTimeOffset time) => _store.RemoveBefore(time);
+
     /// <summary>Adds an event as it is (e.g. hostile JSON), visible at its event time.</summary>
     public void AddRaw(SimulatedEvent e) => _store.Add(e);
 

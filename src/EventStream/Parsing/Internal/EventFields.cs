@@ -83,7 +83,7 @@ internal static class EventScanner
 
                     break;
                 case PropertyKind.EventTime:
-                    if (reader.TokenType != JsonTokenType.String || !reader.TryGetDateTimeOffset(out fields.EventTime))
+                    if (reader.TokenType != JsonTokenType.String || !JsonText.TryGetDateTimeOffset(ref reader, out fields.EventTime))
                     {
                         ThrowHelper.EventFormat($"event {eventIndex} has an eventTime that is not an ISO 8601 time", reader.TokenStartIndex);
                     }
@@ -91,7 +91,7 @@ internal static class EventScanner
                     fields.HasEventTime = true;
                     break;
                 case PropertyKind.ReceivedTime:
-                    fields.ReceivedTime = reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out DateTimeOffset received)
+                    fields.ReceivedTime = reader.TokenType == JsonTokenType.String && JsonText.TryGetDateTimeOffset(ref reader, out DateTimeOffset received)
                         ? received
                         : null;
                     reader.Skip();
@@ -238,7 +238,7 @@ internal static class EventScanner
             Array.Resize(ref scratch, Math.Max(needed, 256));
         }
 
-        int written = reader.CopyString(scratch.AsSpan(fields.ScratchUsed));
+        int written = JsonText.CopyString(ref reader, scratch.AsSpan(fields.ScratchUsed));
         var value = new ValueRef { Start = fields.ScratchUsed, Length = written, InScratch = true };
         fields.ScratchUsed += written;
         return value;
