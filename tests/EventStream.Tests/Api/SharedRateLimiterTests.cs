@@ -64,8 +64,20 @@ public class SharedRateLimiterTests
         Assert.False(second.IsCompleted); // no response yet: the server may not have started draining
 
         limiter.OnResponse();
-        time.Advance(TimeSpan.FromMilliseconds(100));
-        await second.AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        await AdvanceUntilAsync(time, second.AsTask(), TimeSpan.FromMilliseconds(100));
+    }
+
+    // The waiter re-arms its timer from a thread-pool continuation, which a loaded machine may run after a single
+    // Advance: move the fake clock in small steps until the wait completes (bounded: it must complete within `within`).
+    private static async Task AdvanceUntilAsync(FakeTimeProvider time, Task wait, TimeSpan within)
+    {
+        for (TimeSpan moved = TimeSpan.Zero; !wait.IsCompleted && moved <= within; moved += TimeSpan.FromMilliseconds(10))
+        {
+            time.Advance(TimeSpan.FromMilliseconds(10));
+            await Task.WhenAny(wait, Task.Delay(50));
+        }
+
+        await wait.WaitAsync(TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -81,8 +93,7 @@ public class SharedRateLimiterTests
         Assert.Equal(0, limiter.AvailableTokens);
         ValueTask next = limiter.AcquireAsync(CancellationToken.None);
         Assert.False(next.IsCompleted);
-        time.Advance(TimeSpan.FromMilliseconds(100));
-        await next.AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        await AdvanceUntilAsync(time, next.AsTask(), TimeSpan.FromMilliseconds(100));
     }
 
     [Theory]

@@ -145,9 +145,6 @@ internal sealed class DedupeWindow
         return limit;
     }
 
-    public IEnumerable<(string Id, DateTimeOffset EventTime)> Entries()
-        => _byTime.UnorderedItems.Select(x => (x.Element, new DateTimeOffset(x.Priority, TimeSpan.Zero)));
-
     private void Forget(string id, long ticks)
     {
         _ids.Remove(id);

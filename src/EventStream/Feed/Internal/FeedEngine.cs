@@ -181,32 +181,6 @@ internal sealed class FeedEngine
         }
     }
 
-    // The head reached the end (or, live, the end less a part page): note how fast events come, and when to poll next.
-    // Normally after PollInterval. On a feed busier than a page per interval, as soon as about one page (97%, counting
-    // what is left unread and the overlap read again) is expected at the server's answer, so that each poll is one
-    // full request instead of several pages and a short one; events wait at most PollInterval either way.
-    private void NoteHeadCycle(PageScan page, long unread)
-    {
-        bool wasLive = _headReachedEnd;
-        TimeSpan cycle = wasLive ? _time.GetElapsedTime(_headPolledAt, page.SentTimestamp) : TimeSpan.Zero;
-        _headReachedEnd = true;
-        _headPolledAt = page.SentTimestamp;
-        _headWait = _options.PollInterval;
-        if (wasLive && cycle > TimeSpan.Zero && cycle <= _options.PollInterval + _options.PollInterval)
-        {
-            _liveRate = _cycleEvents / cycle.TotalSeconds;
-            double room = (0.97 * _options.PageSize) - unread - page.AtLast;
-            TimeSpan latency = _time.GetElapsedTime(page.SentTimestamp, page.Timestamp);
-            TimeSpan toFillAPage = TimeSpan.FromSeconds(Math.Max(0, room) / Math.Max(_liveRate, 1e-9)) - latency;
-            if (toFillAPage < _headWait)
-            {
-                _headWait = toFillAPage < OneMs ? OneMs : toFillAPage;
-            }
-        }
-
-        _cycleEvents = 0;
-    }
-
     // ...and at most about this many known events, so that the API's total for the slice stays exact (an
     // Elasticsearch-like server stops counting at 10,000) and one request can confirm the slice.
     private const int SliceMaxEvents = 5_000;
@@ -255,6 +229,32 @@ internal sealed class FeedEngine
         }
 
         return wait < OneMs ? OneMs : wait;
+    }
+
+    // The head reached the end (or, live, the end less a part page): note how fast events come, and when to poll next.
+    // Normally after PollInterval. On a feed busier than a page per interval, as soon as about one page (97%, counting
+    // what is left unread and the overlap read again) is expected at the server's answer, so that each poll is one
+    // full request instead of several pages and a short one; events wait at most PollInterval either way.
+    private void NoteHeadCycle(PageScan page, long unread)
+    {
+        bool wasLive = _headReachedEnd;
+        TimeSpan cycle = wasLive ? _time.GetElapsedTime(_headPolledAt, page.SentTimestamp) : TimeSpan.Zero;
+        _headReachedEnd = true;
+        _headPolledAt = page.SentTimestamp;
+        _headWait = _options.PollInterval;
+        if (wasLive && cycle > TimeSpan.Zero && cycle <= _options.PollInterval + _options.PollInterval)
+        {
+            _liveRate = _cycleEvents / cycle.TotalSeconds;
+            double room = (0.97 * _options.PageSize) - unread - page.AtLast;
+            TimeSpan latency = _time.GetElapsedTime(page.SentTimestamp, page.Timestamp);
+            TimeSpan toFillAPage = TimeSpan.FromSeconds(Math.Max(0, room) / Math.Max(_liveRate, 1e-9)) - latency;
+            if (toFillAPage < _headWait)
+            {
+                _headWait = toFillAPage < OneMs ? OneMs : toFillAPage;
+            }
+        }
+
+        _cycleEvents = 0;
     }
 
     private bool IsComplete()
