@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using EventStream.Api.Internal;
+using EventStream.Diagnostics.Internal;
 using EventStream.Parsing;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -141,10 +143,17 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
         Interlocked.Increment(ref _requests);
         long sent = _options.TimeProvider.GetTimestamp();
         string? requestId = null;
+        int? status = null;
+        string? errorType = null;
+        using Activity? activity = Telemetry.Source.StartActivity("GET events", ActivityKind.Client);
+        activity?.SetTag("http.request.method", "GET");
+        activity?.SetTag("server.address", uri.Host);
+        activity?.SetTag("eventstream.brand", _options.BrandId);
         try
         {
             using HttpResponseMessage response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
             _limiter.OnResponse();
+            status = (int)response.StatusCode;
             requestId = response.Headers.TryGetValues(RequestIdHeader, out IEnumerable<string>? ids) ? ids.FirstOrDefault() : null;
             if (!response.IsSuccessStatusCode)
             {
@@ -166,19 +175,49 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
+            errorType = "timeout";
             throw new EventsApiException(null, "timeout", $"no complete response within {_options.RequestTimeout}", requestId, ex);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
+            errorType = "connection_error";
             throw new EventsApiException(null, "connection_error", Redact(ex.Message), requestId, ex);
         }
         catch (EventPageFormatException ex)
         {
+            errorType = "malformed_body";
             throw new EventsApiException(HttpStatusCode.OK, "malformed_body", ex.Message, requestId, ex.WithRequestId(requestId)) { IsTransient = true };
         }
         catch (ResponseTooLargeException)
         {
+            errorType = "response_too_large";
             throw TooLarge(HttpStatusCode.OK, requestId);
+        }
+        finally
+        {
+            Record(activity, sent, status, errorType, requestId);
+        }
+    }
+
+    // One request's metrics and span: duration, status code (or error type when no response came), request id.
+    private void Record(Activity? activity, long sent, int? status, string? errorType, string? requestId)
+    {
+        if (status is null && errorType is null)
+        {
+            return; // cancelled by the caller: no outcome to count
+        }
+
+        var brand = Telemetry.Brand(_options.BrandId);
+        Telemetry.RequestDuration.Record(_options.TimeProvider.GetElapsedTime(sent).TotalSeconds, brand);
+        Telemetry.Requests.Add(1, brand, status is { } s ? new("http.response.status_code", s) : new("error.type", errorType ?? "cancelled"));
+        if (activity is not null)
+        {
+            activity.SetTag("http.response.status_code", status);
+            activity.SetTag("eventstream.request_id", requestId);
+            if (errorType is not null || status is >= 400)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, errorType ?? status?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
         }
     }
 
@@ -191,6 +230,7 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
         if (status == HttpStatusCode.TooManyRequests)
         {
             Interlocked.Increment(ref _rateLimited);
+            Telemetry.RateLimited.Add(1, Telemetry.Brand(_options.BrandId));
             _limiter.OnRateLimited();
         }
 
@@ -299,6 +339,7 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
                 OnRetry = args =>
                 {
                     Interlocked.Increment(ref _retries);
+                    Telemetry.Retries.Add(1, Telemetry.Brand(_options.BrandId));
                     var error = (EventsApiException)args.Outcome.Exception!;
                     if (_logger is not null)
                     {

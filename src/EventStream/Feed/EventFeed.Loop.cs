@@ -1,5 +1,6 @@
 using EventStream.Api;
 using EventStream.Checkpoints;
+using EventStream.Diagnostics.Internal;
 using EventStream.Feed.Internal;
 using EventStream.Parsing;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,7 @@ public sealed partial class EventFeed
             };
             Publish(FeedState.CatchingUp);
             int failures = 0;
+            long duplicatesReported = 0;
             while (!cancellationToken.IsCancellationRequested)
             {
                 StepResult step;
@@ -49,6 +51,12 @@ public sealed partial class EventFeed
                 }
 
                 EndRetryEpisode();
+                if (_engine.Duplicates - duplicatesReported is > 0 and long dropped)
+                {
+                    Telemetry.Duplicates.Add(dropped, _brand);
+                    duplicatesReported = _engine.Duplicates;
+                }
+
                 foreach (IntileryEvent e in step.Events)
                 {
                     await _channel.Writer.WriteAsync(new FeedItem(e, default, 0), cancellationToken).ConfigureAwait(false);
@@ -104,6 +112,7 @@ public sealed partial class EventFeed
                         }
 
                         _subject.OnNext(delivered);
+                        Measure(delivered);
                     }
 
                     Volatile.Read(ref _observerProgress)?.Take(sequence); // the observers have returned from OnNext
@@ -138,6 +147,21 @@ public sealed partial class EventFeed
             _subject.OnError(ex);
             CompleteReaders(ex);
             _completion.TrySetException(ex);
+        }
+    }
+
+    private void Measure(IntileryEvent e)
+    {
+        Telemetry.Events.Add(1, _brand);
+        if (e.IsLate)
+        {
+            Telemetry.LateEvents.Add(1, _brand);
+        }
+
+        if (e.ReceivedTime is { } received)
+        {
+            Telemetry.EventLag.Record((received - e.EventTime).TotalSeconds, _brand);
+            Telemetry.DeliveryDelay.Record((_time.GetUtcNow() - received).TotalSeconds, _brand);
         }
     }
 

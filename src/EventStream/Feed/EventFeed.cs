@@ -52,6 +52,7 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
     private readonly Channel<bool> _saveRequested = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly bool _countedSaves;
     private readonly ILogger? _logger;
+    private readonly KeyValuePair<string, object?> _brand;
     private TaskCompletionSource _saved = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _savedSequence;
     private long _saveFailures;      // in a row; 0 once a save succeeds
@@ -109,7 +110,9 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         _committer = new Committer(FeedEngine.KeyOf(_options));
         _status = new BehaviorSubject<FeedStatus>(new FeedStatus(FeedState.Idle, null, null, null, null, Counters));
         _countedSaves = _store is not InMemoryCheckpointStore;
-        _logger = _options.Logger ?? (source as EventsApiClient)?.Options.Logger;
+        EventsApiOptions? api = (source as EventsApiClient)?.Options;
+        _logger = _options.Logger ?? api?.Logger;
+        _brand = Diagnostics.Internal.Telemetry.Brand(api?.BrandId ?? "");
     }
 
     /// <summary>The feed's state, replaying the current one to each new subscriber.</summary>
@@ -309,6 +312,7 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
+        Diagnostics.Internal.Telemetry.Forget(this);
         if (_poller is not null)
         {
             await Quietly(_poller).ConfigureAwait(false);
@@ -357,6 +361,10 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
             _poller = Task.Run(() => PollAsync(_stop.Token));
             _pump = Task.Run(() => PumpAsync(_stop.Token));
             _saver = Task.Run(() => SaveLoopAsync(_stop.Token));
+            Diagnostics.Internal.Telemetry.Track(this, () => (
+                (string)_brand.Value!,
+                _status.Value is { State: FeedState.CatchingUp, Behind: { } behind } ? behind.TotalSeconds : 0,
+                _channel.Reader.Count));
         }
     }
 
