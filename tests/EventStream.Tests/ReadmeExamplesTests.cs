@@ -78,6 +78,7 @@ public class ReadmeExamplesTests
     [InlineData("rx", "tests/EventStream.Tests/ReadmeExamplesTests.cs")]
     [InlineData("foreach", "tests/EventStream.Tests/ReadmeExamplesTests.cs")]
     [InlineData("typed", "tests/EventStream.TypedEvents.Tests/ReadmeTypedExampleTests.cs")]
+    [InlineData("aspnetcore", "tests/EventStream.Tests/AspNetCore/HostingTests.cs")]
     public void Readme_ShowsTheCompiledExample(string name, string file)
     {
         string root = TestData.RepoRoot();

@@ -152,6 +152,7 @@ public sealed partial class EventFeed
 
     private void Measure(IntileryEvent e)
     {
+        Interlocked.Exchange(ref _lastEventTicks, e.EventTime.UtcTicks);
         Telemetry.Events.Add(1, _brand);
         if (e.IsLate)
         {

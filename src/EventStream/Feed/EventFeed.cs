@@ -55,6 +55,7 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
     private readonly KeyValuePair<string, object?> _brand;
     private TaskCompletionSource _saved = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _savedSequence;
+    private long _lastEventTicks;
     private long _saveFailures;      // in a row; 0 once a save succeeds
     private long _saveFailuresTotal;
     private long _checkpointsSaved;
@@ -120,6 +121,9 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
 
     /// <summary>The feed's current state.</summary>
     public FeedStatus CurrentStatus => _status.Value;
+
+    /// <summary>The event time of the last event handed to consumers, if any.</summary>
+    public DateTimeOffset? LastEventTime => Interlocked.Read(ref _lastEventTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
     /// <summary>What the feed has done so far.</summary>
     public FeedCounters Counters
