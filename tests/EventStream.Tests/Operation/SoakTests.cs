@@ -13,7 +13,7 @@ namespace EventStream.Tests.Operation;
 /// Memory stays flat after warm-up, requests per minute stay constant, every event arrives once. CI runs a simulated
 /// hour; <c>EVENTSTREAM_SOAK_HOURS=24 dotnet test --filter FullyQualifiedName~SoakTests</c> runs the day (RESULTS.md).
 /// </summary>
-[Collection(nameof(SoakTests))] // alone in the process: it measures the managed heap, which parallel tests would disturb
+[Collection(Alone.Name)] // alone in the process: it measures the managed heap, which parallel tests would disturb
 public class SoakTests(ITestOutputHelper output)
 {
     private static readonly double Hours = double.TryParse(Environment.GetEnvironmentVariable("EVENTSTREAM_SOAK_HOURS"), NumberStyles.Float, CultureInfo.InvariantCulture, out double h) ? h : 1;
@@ -92,6 +92,3 @@ public class SoakTests(ITestOutputHelper output)
         Assert.True(settled.Length >= 3, "run at least an hour");
     }
 }
-
-[CollectionDefinition(nameof(SoakTests), DisableParallelization = true)]
-public sealed class SoakTestsAlone;

@@ -1,0 +1,53 @@
+using EventStream.AspNetCore.ServerSentEvents.Internal;
+using EventStream.Feed;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace EventStream.AspNetCore.ServerSentEvents;
+
+/// <summary>Serves a feed as server-sent events.</summary>
+public static class EventStreamEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps <c>GET {pattern}</c> to the feed's events as server-sent events (<c>TypedResults.ServerSentEvents</c>): each
+    /// event's JSON exactly as received, with a resumable id; <c>status</c> events beside them; a <c>heartbeat</c> when idle.
+    /// <c>Last-Event-ID</c> (header, or <c>?lastEventId=</c>) resumes from a bounded replay buffer with no gap and no
+    /// duplicate; an id older than the buffer gets a <c>reset</c> event. Filters: <c>?action=a,b</c>, <c>?late=true|false</c>,
+    /// <c>?status=false</c>; a bad query is a 400 saying why. A connection that falls behind gets <c>lagged</c> and is closed.
+    /// </summary>
+    /// <param name="endpoints">The app.</param>
+    /// <param name="pattern">The route, e.g. <c>/events</c>.</param>
+    /// <param name="feedName">The feed registered with that name, or <see langword="null"/> for the default feed.</param>
+    /// <param name="configure">Buffer sizes and heartbeat interval.</param>
+    /// <returns>The endpoint's builder.</returns>
+    public static RouteHandlerBuilder MapEventStream(this IEndpointRouteBuilder endpoints, string pattern, string? feedName = null, Action<EventStreamOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var options = new EventStreamOptions();
+        configure?.Invoke(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ReplayCapacity, 1, nameof(options.ReplayCapacity));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ClientBufferCapacity, 1, nameof(options.ClientBufferCapacity));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.HeartbeatInterval, TimeSpan.Zero, nameof(options.HeartbeatInterval));
+
+        IServiceProvider services = endpoints.ServiceProvider;
+        EventFeed feed = feedName is null ? services.GetRequiredService<EventFeed>() : services.GetRequiredKeyedService<EventFeed>(feedName);
+        var hub = new EventStreamHub(feed, options, services.GetService<TimeProvider>() ?? TimeProvider.System);
+        services.GetService<IHostApplicationLifetime>()?.ApplicationStopping.Register(hub.Dispose);
+
+        return endpoints.MapGet(pattern, (HttpContext context) =>
+        {
+            (EventFilter? filter, string? error) = EventFilter.Parse(context.Request.Query);
+            if (filter is null)
+            {
+                return (IResult)TypedResults.BadRequest(new { error });
+            }
+
+            string? lastEventId = context.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? context.Request.Query["lastEventId"].FirstOrDefault();
+            EventStreamHub.Connection connection = hub.Connect(filter, string.IsNullOrEmpty(lastEventId) ? null : lastEventId);
+            return TypedResults.ServerSentEvents(hub.ReadAsync(connection, context.RequestAborted));
+        });
+    }
+}

@@ -1,0 +1,251 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using EventStream.Feed;
+using EventStream.Parsing;
+
+namespace EventStream.AspNetCore.ServerSentEvents.Internal;
+
+/// <summary>
+/// One feed fanned out to server-sent-event connections. Events are numbered (<c>{epoch}-{n}</c>, the epoch new for each
+/// hub, so an id from an earlier server process is recognised as unknown) and the last <see cref="EventStreamOptions.ReplayCapacity"/>
+/// kept for resumption. Each connection has its own bounded buffer: a connection that falls behind is told (<c>lagged</c>)
+/// and closed; neither the feed nor other connections ever wait for it.
+/// </summary>
+internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly EventStreamOptions _options;
+    private readonly TimeProvider _time;
+    private readonly (long Sequence, IntileryEvent Event)[] _replay;
+    private readonly List<Connection> _connections = [];
+    private readonly string _epoch = Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.NextInt64()))[..8];
+    private readonly IDisposable _events;
+    private readonly IDisposable _statuses;
+    private long _next = 1;
+
+    public EventStreamHub(EventFeed feed, EventStreamOptions options, TimeProvider time)
+    {
+        _options = options;
+        _time = time;
+        _replay = new (long, IntileryEvent)[options.ReplayCapacity];
+        _statuses = feed.Status.Subscribe(OnStatus);
+        _events = feed.Subscribe(this);
+    }
+
+    public int Connections
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _connections.Count;
+            }
+        }
+    }
+
+    public void OnNext(IntileryEvent value)
+    {
+        lock (_lock)
+        {
+            long sequence = _next++;
+            _replay[sequence % _replay.Length] = (sequence, value);
+            SseItem<string> item = _connections.Count > 0 ? EventItem(sequence, value) : default;
+            for (int i = _connections.Count - 1; i >= 0; i--)
+            {
+                if (!_connections[i].Offer(item, value))
+                {
+                    _connections.RemoveAt(i); // lagged: closed, told why
+                }
+            }
+        }
+    }
+
+    public void OnError(Exception error) => OnStatus(null);
+
+    public void OnCompleted()
+    {
+    }
+
+    /// <summary>
+    /// A new connection. With <paramref name="lastEventId"/> still in the replay buffer: everything after it. With an
+    /// unknown or expired one: a <c>reset</c> event, then as a new connection. A new connection starts with the most recent
+    /// events (up to half its buffer), so a page shows something at once.
+    /// </summary>
+    public Connection Connect(EventFilter filter, string? lastEventId)
+    {
+        var connection = new Connection(filter, _options.ClientBufferCapacity);
+        lock (_lock)
+        {
+            long oldest = Math.Max(1, _next - _replay.Length);
+            long from;
+            if (lastEventId is not null && TryParse(lastEventId, out long after) && after >= oldest - 1 && after < _next)
+            {
+                from = after + 1;
+            }
+            else
+            {
+                if (lastEventId is not null)
+                {
+                    // Too old, or from an earlier server: start over, and say so.
+                    connection.Offer(new SseItem<string>(JsonSerializer.Serialize(new { reason = "unknown or expired Last-Event-ID", lastEventId }), "reset"), null);
+                }
+
+                from = Math.Max(oldest, _next - Math.Max(1, _options.ClientBufferCapacity / 2));
+            }
+
+            for (long s = from; s < _next; s++)
+            {
+                (long sequence, IntileryEvent e) = _replay[s % _replay.Length];
+                if (!connection.Offer(EventItem(sequence, e), e))
+                {
+                    return connection; // the gap is larger than the client's buffer: lagged at once (it can resume)
+                }
+            }
+
+            _connections.Add(connection);
+        }
+
+        return connection;
+    }
+
+    public void Disconnect(Connection connection)
+    {
+        lock (_lock)
+        {
+            _connections.Remove(connection);
+        }
+    }
+
+    /// <summary>The connection's items, with a <c>heartbeat</c> whenever it has been idle for the interval.</summary>
+    public async IAsyncEnumerable<SseItem<string>> ReadAsync(Connection connection, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        try
+        {
+            ChannelReader<SseItem<string>> reader = connection.Items.Reader;
+            while (true)
+            {
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                Task<bool> ready = reader.WaitToReadAsync(idle.Token).AsTask();
+                Task heartbeat = Task.Delay(_options.HeartbeatInterval, _time, idle.Token);
+                Task first = await Task.WhenAny(ready, heartbeat).ConfigureAwait(false);
+                await idle.CancelAsync().ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (first == heartbeat)
+                {
+                    yield return new SseItem<string>("{}", "heartbeat");
+                    continue;
+                }
+
+                if (!await ready.ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                while (reader.TryRead(out SseItem<string> item))
+                {
+                    yield return item;
+                }
+            }
+
+            if (connection.Lagged)
+            {
+                yield return new SseItem<string>(JsonSerializer.Serialize(new { reason = "this connection fell behind; reconnect with Last-Event-ID to resume", buffer = _options.ClientBufferCapacity }), "lagged");
+            }
+        }
+        finally
+        {
+            Disconnect(connection);
+        }
+    }
+
+    public void Dispose()
+    {
+        _events.Dispose();
+        _statuses.Dispose();
+        lock (_lock)
+        {
+            foreach (Connection connection in _connections)
+            {
+                connection.Items.Writer.TryComplete();
+            }
+
+            _connections.Clear();
+        }
+    }
+
+    private void OnStatus(FeedStatus? status)
+    {
+        if (status is null)
+        {
+            return;
+        }
+
+        string json = JsonSerializer.Serialize(new
+        {
+            state = status.State.ToString(),
+            behindSeconds = status.Behind?.TotalSeconds,
+            remaining = status.Remaining,
+            nextAttempt = status.NextAttempt,
+            error = status.Error?.Message,
+            events = status.Counters.Events,
+            lateEvents = status.Counters.LateEvents,
+            duplicatesDropped = status.Counters.DuplicatesDropped,
+            requests = status.Counters.Requests,
+            requestsPerSecond = Math.Round(status.Counters.RequestsPerSecond, 2),
+            rateLimited = status.Counters.RateLimited,
+        });
+        lock (_lock)
+        {
+            for (int i = _connections.Count - 1; i >= 0; i--)
+            {
+                if (_connections[i].Filter.Status && !_connections[i].Offer(new SseItem<string>(json, "status"), null))
+                {
+                    _connections.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    private SseItem<string> EventItem(long sequence, IntileryEvent e)
+        => new(Encoding.UTF8.GetString(e.Json.Span), null) { EventId = $"{_epoch}-{sequence.ToString(CultureInfo.InvariantCulture)}" };
+
+    private bool TryParse(string id, out long sequence)
+    {
+        sequence = 0;
+        int dash = id.LastIndexOf('-');
+        return dash > 0 && id.AsSpan(0, dash).SequenceEqual(_epoch)
+            && long.TryParse(id.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out sequence);
+    }
+
+    /// <summary>One client: its filter, its bounded buffer, and whether it fell behind.</summary>
+    internal sealed class Connection(EventFilter filter, int capacity)
+    {
+        public EventFilter Filter { get; } = filter;
+
+        public Channel<SseItem<string>> Items { get; } = Channel.CreateBounded<SseItem<string>>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = false });
+
+        public bool Lagged { get; private set; }
+
+        /// <summary>Queues an item the filter lets through; false when the buffer was full (the connection is then closed).</summary>
+        public bool Offer(SseItem<string> item, IntileryEvent? e)
+        {
+            if (e is not null && !Filter.Matches(e))
+            {
+                return true;
+            }
+
+            if (Items.Writer.TryWrite(item))
+            {
+                return true;
+            }
+
+            Lagged = true;
+            Items.Writer.TryComplete();
+            return false;
+        }
+    }
+}
