@@ -3,7 +3,7 @@ using EventStream.Cli.Commands;
 
 namespace EventStream.Cli;
 
-/// <summary>The <c>eventstream</c> command: <c>tail</c>, <c>serve</c>.</summary>
+/// <summary>The <c>eventstream</c> command: <c>tail</c>, <c>serve</c> (<c>dashboard</c> and <c>relay</c> are to come).</summary>
 internal static class Program
 {
     /// <summary>Exit code for bad arguments (usage printed).</summary>

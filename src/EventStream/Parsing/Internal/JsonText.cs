@@ -46,28 +46,23 @@ internal static class JsonText
     /// a lone surrogate (found by fuzzing).
     /// </summary>
     public static bool TryGetDateTimeOffset(ref Utf8JsonReader reader, out DateTimeOffset value)
-    {
-        try
-        {
-            return reader.TryGetDateTimeOffset(out value);
-        }
-        catch (InvalidOperationException) when (reader.TokenType == JsonTokenType.String)
-        {
-            value = default;
-            return false;
-        }
-    }
+        => TryGet(ref reader, static (ref Utf8JsonReader r, out DateTimeOffset v) => r.TryGetDateTimeOffset(out v), out value);
 
     /// <summary><see cref="Utf8JsonReader.TryGetGuid"/>, likewise.</summary>
     public static bool TryGetGuid(ref Utf8JsonReader reader, out Guid value)
+        => TryGet(ref reader, static (ref Utf8JsonReader r, out Guid v) => r.TryGetGuid(out v), out value);
+
+    private delegate bool Getter<T>(ref Utf8JsonReader reader, out T value);
+
+    private static bool TryGet<T>(ref Utf8JsonReader reader, Getter<T> get, out T value)
     {
         try
         {
-            return reader.TryGetGuid(out value);
+            return get(ref reader, out value);
         }
         catch (InvalidOperationException) when (reader.TokenType == JsonTokenType.String)
         {
-            value = default;
+            value = default!;
             return false;
         }
     }
