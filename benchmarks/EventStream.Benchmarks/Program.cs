@@ -26,11 +26,22 @@ public static class Program
             return;
         }
 
-        if (args is ["fetch", string pages])
+        if (args is ["fetch", string pages, ..] && args.Length <= 3)
         {
             // For decomposing the client's CPU: the same 100-event page fetched and parsed over and over, no feed.
+            // `fetch N gzip`: the server compresses (as a gateway would); also reports the bytes on the wire.
             int pageCount = int.Parse(pages, System.Globalization.CultureInfo.InvariantCulture);
-            using SimulatorProcess server = SimulatorProcess.Start(10_000, requestsPerSecond: 0, burst: 500);
+            bool gzip = args is [_, _, "gzip"];
+            using SimulatorProcess server = SimulatorProcess.Start(10_000, requestsPerSecond: 0, burst: 500, gzip);
+            if (gzip)
+            {
+                using var raw = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.None });
+                using HttpRequestMessage probe = server.NewRequest("demo/demo/DEMO/v1/events?sort=asc&size=100");
+                probe.Headers.AcceptEncoding.ParseAdd("gzip");
+                using HttpResponseMessage compressed = await raw.SendAsync(probe);
+                Console.WriteLine($"on the wire: {(await compressed.Content.ReadAsByteArrayAsync()).Length:N0} B/page ({compressed.Content.Headers.ContentEncoding})");
+            }
+
             using var client = new EventStream.Api.EventsApiClient(new EventStream.Api.EventsApiOptions
             {
                 BaseUrl = server.BaseUrl, ClientId = "demo", AccountId = "demo", BrandId = "DEMO", AuthToken = server.Token,

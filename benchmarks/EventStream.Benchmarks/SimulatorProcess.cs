@@ -38,8 +38,9 @@ public sealed class SimulatorProcess : IDisposable
     /// <param name="backlog">Events in the backlog.</param>
     /// <param name="requestsPerSecond">The server's rate limit per token (0: off).</param>
     /// <param name="burst">The server's token bucket burst.</param>
+    /// <param name="gzip">Whether the server compresses pages for clients that accept gzip.</param>
     /// <returns>The running server.</returns>
-    public static SimulatorProcess Start(int backlog, double requestsPerSecond, int burst)
+    public static SimulatorProcess Start(int backlog, double requestsPerSecond, int burst, bool gzip = false)
     {
         string token = "bench-" + Guid.NewGuid().ToString("N");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -52,6 +53,11 @@ public sealed class SimulatorProcess : IDisposable
         })
         {
             info.ArgumentList.Add(arg);
+        }
+
+        if (gzip)
+        {
+            info.ArgumentList.Add("--gzip");
         }
 
         Process process = Process.Start(info)!;

@@ -313,9 +313,27 @@ public sealed class IntilerySimulator : IAsyncDisposable
             body = [.. body.AsSpan(0, cut), .. "#"u8];
         }
 
+        if (_options.Compression && request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase))
+        {
+            body = Gzip(body);
+            context.Response.Headers.ContentEncoding = "gzip";
+            context.Response.Headers.Vary = "Accept-Encoding";
+        }
+
         context.Response.ContentLength = body.Length;
         await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
         return 200;
+    }
+
+    private static byte[] Gzip(byte[] body)
+    {
+        using var compressed = new MemoryStream(body.Length / 4);
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(body);
+        }
+
+        return compressed.ToArray();
     }
 
     private (bool Fail, int Status, bool Truncate, bool Malformed, TimeSpan Latency, int CutSeed) DrawFaults()

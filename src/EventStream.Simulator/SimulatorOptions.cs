@@ -67,6 +67,9 @@ public sealed class SimulatorOptions
     /// <summary>Share of 200 responses whose body is not valid JSON.</summary>
     public double MalformedRate { get; set; }
 
+    /// <summary>Compress pages with gzip when the request accepts it (as an API behind a gateway does).</summary>
+    public bool Compression { get; set; }
+
     /// <summary>Latency added to every response, drawn up to this bound.</summary>
     public TimeSpan MaxAddedLatency { get; set; }
 

@@ -24,10 +24,11 @@ internal static class ServeCommand
         var rateLimit = new Option<double>("--rate-limit") { Description = "Requests per second per token (0: off)", DefaultValueFactory = _ => defaults.RequestsPerSecond };
         var burst = new Option<int>("--burst") { Description = "Token bucket burst", DefaultValueFactory = _ => defaults.Burst };
         var inclusive = new Option<bool>("--inclusive-bounds") { Description = "Treat start/end as inclusive (the documented reading is exclusive)" };
+        var gzip = new Option<bool>("--gzip") { Description = "Compress pages with gzip when the client accepts it (as a gateway does)" };
 
         var command = new Command("serve", "Run the simulated Intilery Events API on 127.0.0.1. The first line printed is the base URL for --base-url.")
         {
-            port, token, client, account, brand, backlog, backlogAge, liveRate, lateShare, maxLate, errorRate, seed, rateLimit, burst, inclusive,
+            port, token, client, account, brand, backlog, backlogAge, liveRate, lateShare, maxLate, errorRate, seed, rateLimit, burst, inclusive, gzip,
         };
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
@@ -48,6 +49,7 @@ internal static class ServeCommand
                 RequestsPerSecond = parse.GetValue(rateLimit),
                 Burst = parse.GetValue(burst),
                 InclusiveBounds = parse.GetValue(inclusive),
+                Compression = parse.GetValue(gzip),
             };
             try
             {
