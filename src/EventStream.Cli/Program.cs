@@ -3,7 +3,7 @@ using EventStream.Cli.Commands;
 
 namespace EventStream.Cli;
 
-/// <summary>The <c>eventstream</c> command: <c>tail</c>, <c>serve</c> (<c>dashboard</c> and <c>relay</c> are to come).</summary>
+/// <summary>The <c>eventstream</c> command: <c>tail</c>, <c>serve</c>, <c>dashboard</c> (<c>relay</c> is to come).</summary>
 internal static class Program
 {
     /// <summary>Exit code for bad arguments (usage printed).</summary>
@@ -17,6 +17,7 @@ internal static class Program
         {
             TailCommand.Create(output, error),
             ServeCommand.Create(output, error),
+            DashboardCommand.Create(output, error),
         };
         ParseResult parse = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error };

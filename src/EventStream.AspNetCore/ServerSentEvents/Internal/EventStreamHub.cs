@@ -211,7 +211,7 @@ internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
     }
 
     private SseItem<string> EventItem(long sequence, IntileryEvent e)
-        => new(Encoding.UTF8.GetString(e.Json.Span), null) { EventId = $"{_epoch}-{sequence.ToString(CultureInfo.InvariantCulture)}" };
+        => new(Encoding.UTF8.GetString(e.Json.Span), e.IsLate ? "late" : null) { EventId = $"{_epoch}-{sequence.ToString(CultureInfo.InvariantCulture)}" };
 
     private bool TryParse(string id, out long sequence)
     {

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace EventStream.AspNetCore.Dashboard;
+
+/// <summary>Serves the live dashboard's page (plain HTML, CSS and JavaScript embedded in the assembly; no CDN).</summary>
+public static class EventStreamDashboardEndpointRouteBuilderExtensions
+{
+    private static readonly (string Path, string File, string ContentType)[] Files =
+    [
+        ("/", "index.html", "text/html; charset=utf-8"),
+        ("/app.js", "app.js", "text/javascript; charset=utf-8"),
+        ("/app.css", "app.css", "text/css; charset=utf-8"),
+    ];
+
+    /// <summary>
+    /// Maps the dashboard at the root; it reads <c>events</c> (map it with <c>MapEventStream("/events")</c>): status banner,
+    /// events/s by action and lag charts over five minutes, the latest 500 events (late ones marked) with an action filter,
+    /// text search, a JSON detail view, pause/resume, and counters that show every gap.
+    /// </summary>
+    /// <param name="endpoints">The app.</param>
+    /// <returns>The endpoints, for chaining.</returns>
+    public static IEndpointRouteBuilder MapEventStreamDashboard(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        foreach ((string path, string file, string contentType) in Files)
+        {
+            byte[] content = Read(file);
+            endpoints.MapGet(path, (HttpContext context) =>
+            {
+                context.Response.Headers.CacheControl = "no-cache";
+                return TypedResults.Bytes(content, contentType);
+            });
+        }
+
+        return endpoints;
+    }
+
+    private static byte[] Read(string file)
+    {
+        using Stream stream = typeof(EventStreamDashboardEndpointRouteBuilderExtensions).Assembly.GetManifestResourceStream("dashboard/" + file)
+            ?? throw new InvalidOperationException($"The dashboard's {file} is missing from the assembly.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+}

@@ -1,0 +1,161 @@
+// EventStream dashboard: plain JavaScript, no build step, no CDN. Reads the server-sent events at ./events.
+const MAX_ROWS = 500;            // rows kept (newest first); older ones drop off the table, never the counts
+const WINDOW_S = 300, BUCKET_S = 5;
+const COLORS = ['#3b6fd6', '#d6823b', '#2f9e61', '#b3427a', '#7a5fd6', '#9a9a2c', '#888'];
+
+const $ = id => document.getElementById(id);
+const rows = [];                 // {event, late, text}
+const queue = [];                // received since the last render (rendered in batches, 4 per second)
+const buckets = new Map();       // second bucket -> {actions: Map, lagSum, lagN, delaySum, delayN}
+const actions = new Set();
+let lastEventId = null, source = null, paused = false, newWhilePaused = 0, received = 0, gaps = 0, status = null, selected = null;
+
+function connect() {
+  const url = 'events' + (lastEventId ? '?lastEventId=' + encodeURIComponent(lastEventId) : '');
+  source = new EventSource(url);
+  const onEvent = late => m => {
+    if (m.lastEventId) lastEventId = m.lastEventId;
+    let event; try { event = JSON.parse(m.data); } catch { return; }
+    queue.push({ event, late, text: m.data.toLowerCase() });
+  };
+  source.onmessage = onEvent(false);
+  source.addEventListener('late', onEvent(true));
+  source.addEventListener('status', m => { status = JSON.parse(m.data); });
+  source.addEventListener('reset', () => { gaps++; });           // the server no longer had what we missed: say so
+  source.addEventListener('lagged', () => { source.close(); setTimeout(connect, 500); }); // resume from lastEventId
+  source.onerror = () => { status = { ...(status || {}), state: 'Disconnected' }; };       // EventSource retries by itself
+}
+
+// Hidden tab: stop streaming; visible again: resume where it stopped (Last-Event-ID), with no gap and no duplicate.
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden) { source?.close(); source = null; }
+  else if (!source) { connect(); }
+});
+
+function ingest() {
+  const now = Date.now();
+  for (const item of queue) {
+    received++;
+    const e = item.event, t = Date.parse(e.eventTime), r = Date.parse(e.receivedTime);
+    const b = Math.floor(now / 1000 / BUCKET_S) * BUCKET_S;
+    let bucket = buckets.get(b);
+    if (!bucket) buckets.set(b, bucket = { actions: new Map(), lagSum: 0, lagN: 0, delaySum: 0, delayN: 0 });
+    bucket.actions.set(e.eventAction, (bucket.actions.get(e.eventAction) || 0) + 1);
+    if (!isNaN(t) && !isNaN(r)) { bucket.lagSum += (r - t) / 1000; bucket.lagN++; bucket.delaySum += (now - r) / 1000; bucket.delayN++; }
+    if (!actions.has(e.eventAction)) { actions.add(e.eventAction); addAction(e.eventAction); }
+    rows.unshift(item);
+    if (paused) newWhilePaused++;
+  }
+  queue.length = 0;
+  if (rows.length > MAX_ROWS) rows.length = MAX_ROWS;
+  for (const b of buckets.keys()) if (b < now / 1000 - WINDOW_S - BUCKET_S) buckets.delete(b);
+}
+
+function addAction(action) {
+  const select = $('action'), option = document.createElement('option');
+  option.value = option.textContent = action;
+  const after = [...select.options].slice(1).find(o => o.value > action);
+  select.insertBefore(option, after || null);
+}
+
+function render() {
+  ingest();
+  renderStatus();
+  renderCharts();
+  if (!paused) renderTable();
+  const p = $('paused');
+  p.hidden = !paused;
+  p.textContent = `paused — ${newWhilePaused} new`;
+}
+
+function renderStatus() {
+  const s = status || { state: 'Idle' }, banner = $('banner');
+  const state = String(s.state || 'Idle').toLowerCase();
+  banner.className = 'banner ' + state;
+  banner.dataset.state = state;
+  banner.textContent = {
+    live: 'live',
+    catchingup: `catching up${s.remaining != null ? ` — ${s.remaining.toLocaleString()} events left` : ''}${s.behindSeconds != null ? `, ${fmt(s.behindSeconds)} behind` : ''}`,
+    retrying: `retrying${s.nextAttempt ? ' at ' + new Date(s.nextAttempt).toLocaleTimeString() : ''}: ${s.error || ''}`,
+    faulted: `faulted: ${s.error || ''}`,
+    stopped: 'stopped',
+    disconnected: 'disconnected from the server — reconnecting',
+  }[state] || state;
+  $('c-events').textContent = (s.events ?? 0).toLocaleString();
+  $('c-late').textContent = (s.lateEvents ?? 0).toLocaleString();
+  $('c-duplicates').textContent = (s.duplicatesDropped ?? 0).toLocaleString();
+  $('c-requests').textContent = (s.requests ?? 0).toLocaleString();
+  $('c-rps').textContent = (s.requestsPerSecond ?? 0).toFixed(1);
+  $('c-429').textContent = (s.rateLimited ?? 0).toLocaleString();
+  $('c-received').textContent = received.toLocaleString();
+  $('c-gaps').textContent = gaps;
+}
+
+function fmt(seconds) { return seconds < 120 ? `${seconds.toFixed(0)} s` : seconds < 7200 ? `${(seconds / 60).toFixed(0)} min` : `${(seconds / 3600).toFixed(1)} h`; }
+
+function renderCharts() {
+  const now = Math.floor(Date.now() / 1000 / BUCKET_S) * BUCKET_S, n = WINDOW_S / BUCKET_S;
+  const totals = new Map();
+  for (const b of buckets.values()) for (const [a, c] of b.actions) totals.set(a, (totals.get(a) || 0) + c);
+  const top = [...totals.entries()].sort((x, y) => y[1] - x[1]).slice(0, COLORS.length - 1).map(x => x[0]);
+  const series = [...top, 'other'];
+  const rate = $('rate').getContext('2d'), w = 640, h = 180, bw = w / n;
+  rate.clearRect(0, 0, w, h);
+  let max = 1;
+  const stacks = [];
+  for (let i = 0; i < n; i++) {
+    const b = buckets.get(now - (n - 1 - i) * BUCKET_S), values = series.map(() => 0);
+    if (b) for (const [a, c] of b.actions) values[top.includes(a) ? top.indexOf(a) : series.length - 1] += c / BUCKET_S;
+    stacks.push(values);
+    max = Math.max(max, values.reduce((x, y) => x + y, 0));
+  }
+  stacks.forEach((values, i) => {
+    let y = h;
+    values.forEach((v, k) => { const bh = v / max * (h - 14); rate.fillStyle = COLORS[k]; rate.fillRect(i * bw, y - bh, bw - 1, bh); y -= bh; });
+  });
+  rate.fillStyle = '#555'; rate.font = '11px system-ui'; rate.fillText(`${max.toFixed(1)}/s`, 4, 11);
+  $('legend').innerHTML = series.map((s, k) => `<span class="k" style="--c:${COLORS[k]}">${escape(s)}</span>`).join('');
+
+  const lag = $('lag').getContext('2d');
+  lag.clearRect(0, 0, w, h);
+  const points = [...Array(n).keys()].map(i => buckets.get(now - (n - 1 - i) * BUCKET_S))
+    .map(b => b && b.lagN ? [b.lagSum / b.lagN, b.delaySum / b.delayN] : null);
+  const lmax = Math.max(1, ...points.filter(Boolean).flat());
+  [['#3b6fd6', 0], ['#d6823b', 1]].forEach(([color, k]) => {
+    lag.strokeStyle = color; lag.lineWidth = 2; lag.beginPath();
+    let started = false;
+    points.forEach((p, i) => { if (!p) { started = false; return; } const x = i * bw + bw / 2, y = h - p[k] / lmax * (h - 14); started ? lag.lineTo(x, y) : lag.moveTo(x, y); started = true; });
+    lag.stroke();
+  });
+  lag.fillStyle = '#555'; lag.font = '11px system-ui'; lag.fillText(`${lmax.toFixed(1)} s`, 4, 11);
+}
+
+function renderTable() {
+  const action = $('action').value, search = $('search').value.trim().toLowerCase();
+  const body = document.createElement('tbody');
+  for (const item of rows) {
+    const e = item.event;
+    if (action && e.eventAction !== action) continue;
+    if (search && !item.text.includes(search)) continue;
+    const tr = document.createElement('tr');
+    tr.dataset.eventId = e.eventId;
+    if (e.eventId === selected) tr.className = 'selected';
+    tr.innerHTML = `<td>${escape(new Date(e.eventTime).toISOString().slice(11, 23))}</td><td>${escape(e.eventAction)}</td><td>${escape(e.email || e.customerId || '')}</td>`
+      + `<td class="${item.late ? 'late' : ''}">${item.late ? 'late' : ''}</td>`;
+    tr.onclick = () => { selected = e.eventId; $('detail').innerHTML = `<pre>${escape(JSON.stringify(e, null, 2))}</pre>`; renderTable(); };
+    body.appendChild(tr);
+  }
+  $('events').replaceChild(body, $('events').tBodies[0]);
+}
+
+function escape(text) { return String(text).replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c])); }
+
+$('pause').onclick = () => {
+  paused = !paused;
+  $('pause').textContent = paused ? 'resume' : 'pause';
+  if (!paused) { newWhilePaused = 0; renderTable(); }
+};
+$('action').onchange = $('search').oninput = () => renderTable();
+
+connect();
+setInterval(render, 250);
