@@ -126,6 +126,8 @@ function renderCharts() {
     let started = false;
     points.forEach((p, i) => { if (!p) { started = false; return; } const x = i * bw + bw / 2, y = h - p[k] / lmax * (h - 14); started ? lag.lineTo(x, y) : lag.moveTo(x, y); started = true; });
     lag.stroke();
+    lag.fillStyle = color; // a dot per bucket, so a lone bucket shows too
+    points.forEach((p, i) => { if (p) { lag.beginPath(); lag.arc(i * bw + bw / 2, h - p[k] / lmax * (h - 14), 2.5, 0, 2 * Math.PI); lag.fill(); } });
   });
   lag.fillStyle = '#555'; lag.font = '11px system-ui'; lag.fillText(`${lmax.toFixed(1)} s`, 4, 11);
 }

@@ -1,0 +1,67 @@
+using EventStream.Simulator;
+using EventStream.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace EventStream.Tests.Browser;
+
+/// <summary>
+/// The dashboard in a real browser (Debian's chromium driven by Playwright): events appear, the banner goes live, the
+/// filter and the detail view work, pause shows its banner and resume catches up. Screenshots in .ci/out.
+/// </summary>
+[Collection(Alone.Name)]
+public class DashboardBrowserTests
+{
+    private static readonly string Screenshots = Path.Combine(TestData.RepoRoot(), ".ci", "out");
+
+    [Fact]
+    public async Task Dashboard_ShowsLiveEvents_FiltersThem_ShowsDetail_AndPauses()
+    {
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => o.LiveRate = 20);
+        simulator.AddBacklog(60, DateTimeOffset.UtcNow.AddMinutes(-20), DateTimeOffset.UtcNow.AddMinutes(-10));
+        await using CliProcess dashboard = CliProcess.Start(["dashboard", "--base-url", simulator.BaseUrl.ToString(), "--client", simulator.Options.ClientId,
+            "--account", simulator.Options.AccountId, "--brand", simulator.Options.BrandId, "--token", simulator.Options.Token, "--from-beginning", "--max-lateness", "2s"]);
+        string url = (await dashboard.Output.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))!;
+
+        using IPlaywright playwright = await Playwright.CreateAsync();
+        await using IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        await page.GotoAsync(url);
+
+        // Events appear, and the banner goes from catching up to live.
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('#events tbody tr').length >= 60", null, new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("() => document.getElementById('banner').dataset.state === 'live'", null, new() { Timeout = 30_000 });
+        Directory.CreateDirectory(Screenshots);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "dashboard-live.png") });
+
+        // The action filter shows only that action.
+        string action = await page.EvalOnSelectorAsync<string>("#events tbody tr td:nth-child(2)", "td => td.textContent");
+        await page.SelectOptionAsync("#action", action);
+        await page.WaitForFunctionAsync($"() => [...document.querySelectorAll('#events tbody tr td:nth-child(2)')].every(td => td.textContent === '{action}')");
+
+        // Clicking a row shows its JSON, pretty-printed.
+        await page.ClickAsync("#events tbody tr");
+        string detail = await page.InnerTextAsync("#detail pre");
+        Assert.Contains($"\"eventAction\": \"{action}\"", detail, StringComparison.Ordinal);
+
+        // Pause: the view freezes and counts what comes meanwhile; resume shows it.
+        await page.SelectOptionAsync("#action", "");
+        await page.ClickAsync("#pause");
+        int frozen = await page.EvalOnSelectorAllAsync<int>("#events tbody tr", "rows => rows.length");
+        await page.WaitForFunctionAsync("() => /paused — [1-9][0-9]* new/.test(document.getElementById('paused').textContent)", null, new() { Timeout = 30_000 });
+        Assert.Equal(frozen, await page.EvalOnSelectorAllAsync<int>("#events tbody tr", "rows => rows.length"));
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "dashboard-paused.png") });
+        await page.ClickAsync("#pause");
+        await page.WaitForFunctionAsync($"() => document.querySelectorAll('#events tbody tr').length > {frozen} && document.getElementById('paused').hidden");
+
+        Assert.Empty(errors);
+        dashboard.Signal("TERM");
+        await dashboard.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+}
