@@ -64,4 +64,38 @@ public class DashboardBrowserTests
         dashboard.Signal("TERM");
         await dashboard.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
     }
+
+    [Fact]
+    public async Task Burst_Of2000EventsPerSecond_KeepsRowsBounded_AndThePageResponsive()
+    {
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.LiveRate = 2_000; o.Burst = 1_000; });
+        await using CliProcess dashboard = CliProcess.Start(["dashboard", "--base-url", simulator.BaseUrl.ToString(), "--client", simulator.Options.ClientId,
+            "--account", simulator.Options.AccountId, "--brand", simulator.Options.BrandId, "--token", simulator.Options.Token, "--max-lateness", "2s"]);
+        string url = (await dashboard.Output.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))!;
+
+        using IPlaywright playwright = await Playwright.CreateAsync();
+        await using IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+        await page.AddInitScriptAsync("window.__long = []; new PerformanceObserver(l => l.getEntries().forEach(e => window.__long.push(e.duration))).observe({ type: 'longtask', buffered: true });");
+        await page.GotoAsync(url);
+
+        // Ten seconds of ~2,000 events/s.
+        await page.WaitForFunctionAsync("() => Number(document.getElementById('c-received').textContent.replace(/[^0-9]/g, '')) >= 15000", null, new() { Timeout = 60_000 });
+        int rows = await page.EvalOnSelectorAllAsync<int>("#events tbody tr", "rows => rows.length");
+        double[] longTasks = await page.EvaluateAsync<double[]>("() => window.__long");
+        Directory.CreateDirectory(Screenshots);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "dashboard-burst.png") });
+        File.WriteAllText(Path.Combine(Screenshots, "dashboard-burst.txt"), $"rows {rows}; long tasks {longTasks.Length}, longest {(longTasks.Length > 0 ? longTasks.Max() : 0):F0} ms\n");
+
+        Assert.InRange(rows, 1, 500);
+        // Responsive: the page never blocks its main thread for long (a long task is over 50 ms; none may reach 500 ms).
+        Assert.DoesNotContain(longTasks, d => d >= 500);
+        dashboard.Signal("TERM");
+        await dashboard.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
 }
