@@ -98,4 +98,50 @@ public class DashboardBrowserTests
         dashboard.Signal("TERM");
         await dashboard.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
     }
+
+    [Fact]
+    public async Task ServerRestart_PageReconnectsByItself_WithNoDuplicateRow_AndCountsTheGap()
+    {
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => o.LiveRate = 20);
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        string[] args = ["dashboard", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--base-url", simulator.BaseUrl.ToString(),
+            "--client", simulator.Options.ClientId, "--account", simulator.Options.AccountId, "--brand", simulator.Options.BrandId, "--token", simulator.Options.Token, "--last", "50"];
+        CliProcess first = CliProcess.Start(args);
+        string url = (await first.Output.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))!;
+
+        using IPlaywright playwright = await Playwright.CreateAsync();
+        await using IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        IPage page = await browser.NewPageAsync();
+        await page.GotoAsync(url);
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('#events tbody tr').length >= 80", null, new() { Timeout = 30_000 });
+
+        first.Signal("TERM");
+        await first.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await first.DisposeAsync();
+        await page.WaitForFunctionAsync("() => document.getElementById('banner').dataset.state === 'disconnected'", null, new() { Timeout = 30_000 });
+        int before = await page.EvalOnSelectorAllAsync<int>("#events tbody tr", "rows => rows.length");
+
+        // Same port, a new server: the page's EventSource reconnects by itself; the new server does not know its
+        // Last-Event-ID (reset: a gap is counted) and sends its recent events, some already on the page.
+        await using CliProcess second = CliProcess.Start(args);
+        Assert.Equal(url, await second.Output.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        await page.WaitForFunctionAsync($"() => document.querySelectorAll('#events tbody tr').length >= {before + 40} && document.getElementById('banner').dataset.state === 'live'", null, new() { Timeout = 60_000 });
+
+        string[] ids = await page.EvalOnSelectorAllAsync<string[]>("#events tbody tr", "rows => rows.map(r => r.dataset.eventId)");
+        Assert.Equal(ids.Length, ids.Distinct().Count());
+        Assert.Equal("1", await page.InnerTextAsync("#c-gaps"));
+        second.Signal("TERM");
+        await second.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
 }

@@ -8,6 +8,7 @@ const rows = [];                 // {event, late, text}
 const queue = [];                // received since the last render (rendered in batches, 4 per second)
 const buckets = new Map();       // second bucket -> {actions: Map, lagSum, lagN, delaySum, delayN}
 const actions = new Set();
+const shown = new Set();         // eventIds in `rows`: an event sent again (a restarted server's replay) is not a new row
 let lastEventId = null, source = null, paused = false, newWhilePaused = 0, received = 0, gaps = 0, status = null, selected = null;
 
 function connect() {
@@ -35,8 +36,11 @@ document.addEventListener('visibilitychange', () => {
 function ingest() {
   const now = Date.now();
   for (const item of queue) {
+    const e = item.event;
+    if (shown.has(e.eventId)) continue;
+    shown.add(e.eventId);
     received++;
-    const e = item.event, t = Date.parse(e.eventTime), r = Date.parse(e.receivedTime);
+    const t = Date.parse(e.eventTime), r = Date.parse(e.receivedTime);
     const b = Math.floor(now / 1000 / BUCKET_S) * BUCKET_S;
     let bucket = buckets.get(b);
     if (!bucket) buckets.set(b, bucket = { actions: new Map(), lagSum: 0, lagN: 0, delaySum: 0, delayN: 0 });
@@ -47,7 +51,7 @@ function ingest() {
     if (paused) newWhilePaused++;
   }
   queue.length = 0;
-  if (rows.length > MAX_ROWS) rows.length = MAX_ROWS;
+  while (rows.length > MAX_ROWS) shown.delete(rows.pop().event.eventId);
   for (const b of buckets.keys()) if (b < now / 1000 - WINDOW_S - BUCKET_S) buckets.delete(b);
 }
 
