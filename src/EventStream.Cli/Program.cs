@@ -20,7 +20,10 @@ internal static class Program
             DashboardCommand.Create(output, error),
         };
         ParseResult parse = root.Parse(args);
-        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        // SIGINT/SIGTERM cancel the command, which then saves its checkpoint and stops its servers. System.CommandLine
+        // kills the process if that takes over 2 s (its default): on a loaded machine a shutdown took longer (exit 143,
+        // checkpoint unsaved). Allow 30 s, well inside a service manager's stop timeout (systemd: 90 s).
+        var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = TimeSpan.FromSeconds(30) };
         if (parse.Errors.Count > 0)
         {
             // System.CommandLine prints the errors and the command's usage; we exit 2, the convention for bad usage.
