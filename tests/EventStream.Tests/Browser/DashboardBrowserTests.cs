@@ -13,22 +13,28 @@ public class DashboardBrowserTests
 {
     private static readonly string Screenshots = Path.Combine(TestData.RepoRoot(), ".ci", "out");
 
+    // Debian's chromium (Playwright cannot download its own browser here), without the background traffic a closed network refuses.
+    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = "/usr/bin/chromium",
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+
+    private static string[] Args(IntilerySimulator simulator, params string[] more)
+        => ["dashboard", "--base-url", simulator.BaseUrl.ToString(), "--client", simulator.Options.ClientId, "--account", simulator.Options.AccountId,
+            "--brand", simulator.Options.BrandId, "--token", simulator.Options.Token, .. more];
+
     [Fact]
     public async Task Dashboard_ShowsLiveEvents_FiltersThem_ShowsDetail_AndPauses()
     {
         await using IntilerySimulator simulator = await Loopback.StartAsync(o => o.LiveRate = 20);
         simulator.AddBacklog(60, DateTimeOffset.UtcNow.AddMinutes(-20), DateTimeOffset.UtcNow.AddMinutes(-10));
-        await using CliProcess dashboard = CliProcess.Start(["dashboard", "--base-url", simulator.BaseUrl.ToString(), "--client", simulator.Options.ClientId,
-            "--account", simulator.Options.AccountId, "--brand", simulator.Options.BrandId, "--token", simulator.Options.Token, "--from-beginning", "--max-lateness", "2s"]);
+        await using CliProcess dashboard = CliProcess.Start(Args(simulator, "--from-beginning", "--max-lateness", "2s"));
         string url = (await dashboard.Output.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))!;
 
         using IPlaywright playwright = await Playwright.CreateAsync();
-        await using IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using IBrowser browser = await LaunchAsync(playwright);
         IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
         var errors = new List<string>();
         page.PageError += (_, e) => errors.Add(e);
@@ -69,17 +75,11 @@ public class DashboardBrowserTests
     public async Task Burst_Of2000EventsPerSecond_KeepsRowsBounded_AndThePageResponsive()
     {
         await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.LiveRate = 2_000; o.Burst = 1_000; });
-        await using CliProcess dashboard = CliProcess.Start(["dashboard", "--base-url", simulator.BaseUrl.ToString(), "--client", simulator.Options.ClientId,
-            "--account", simulator.Options.AccountId, "--brand", simulator.Options.BrandId, "--token", simulator.Options.Token, "--max-lateness", "2s"]);
+        await using CliProcess dashboard = CliProcess.Start(Args(simulator, "--max-lateness", "2s"));
         string url = (await dashboard.Output.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))!;
 
         using IPlaywright playwright = await Playwright.CreateAsync();
-        await using IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using IBrowser browser = await LaunchAsync(playwright);
         IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
         await page.AddInitScriptAsync("window.__long = []; new PerformanceObserver(l => l.getEntries().forEach(e => window.__long.push(e.duration))).observe({ type: 'longtask', buffered: true });");
         await page.GotoAsync(url);
@@ -110,18 +110,12 @@ public class DashboardBrowserTests
             port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
         }
 
-        string[] args = ["dashboard", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--base-url", simulator.BaseUrl.ToString(),
-            "--client", simulator.Options.ClientId, "--account", simulator.Options.AccountId, "--brand", simulator.Options.BrandId, "--token", simulator.Options.Token, "--last", "50"];
+        string[] args = Args(simulator, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--last", "50");
         CliProcess first = CliProcess.Start(args);
         string url = (await first.Output.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))!;
 
         using IPlaywright playwright = await Playwright.CreateAsync();
-        await using IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using IBrowser browser = await LaunchAsync(playwright);
         IPage page = await browser.NewPageAsync();
         await page.GotoAsync(url);
         await page.WaitForFunctionAsync("() => document.querySelectorAll('#events tbody tr').length >= 80", null, new() { Timeout = 30_000 });
