@@ -14,7 +14,8 @@ public static class EventStreamEndpointRouteBuilderExtensions
     /// <summary>
     /// Maps <c>GET {pattern}</c> to the feed's events as server-sent events (<c>TypedResults.ServerSentEvents</c>): each
     /// event's JSON exactly as received, with a resumable id (event type <c>message</c>, or <c>late</c> for an event found
-    /// behind the head); <c>status</c> events beside them; a <c>heartbeat</c> when idle.
+    /// behind the head); for a typed event that breaks its plan (the feed has a <c>Catalog</c>), a <c>violations</c> event
+    /// right after it; <c>status</c> events beside them; a <c>heartbeat</c> when idle.
     /// <c>Last-Event-ID</c> (header, or <c>?lastEventId=</c>) resumes from a bounded replay buffer with no gap and no
     /// duplicate; an id older than the buffer gets a <c>reset</c> event. Filters: <c>?action=a,b</c>, <c>?late=true|false</c>,
     /// <c>?status=false</c>; a bad query is a 400 saying why. A connection that falls behind gets <c>lagged</c> and is closed.

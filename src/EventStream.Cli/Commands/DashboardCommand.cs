@@ -61,7 +61,8 @@ internal static class DashboardCommand
                 {
                     (s.BaseUrl, s.ClientId, s.AccountId, s.BrandId, s.AuthToken, s.AllowInsecureHttp) = (api.BaseUrl, api.ClientId, api.AccountId, api.BrandId, api.AuthToken, api.AllowInsecureHttp);
                     (s.Include, s.Exclude, s.MaxLateness) = ([.. feed.Include], [.. feed.Exclude], feed.MaxLateness);
-                    s.ConfigureFeed = o => (o.Start, o.Until, o.CheckpointStore, o.Logger) = (feed.Start, feed.Until, feed.CheckpointStore, log);
+                    // Decoded with Intilery's standard catalog, so that plan violations show on the page.
+                    s.ConfigureFeed = o => (o.Start, o.Until, o.CheckpointStore, o.Logger, o.Catalog) = (feed.Start, feed.Until, feed.CheckpointStore, log, Typed.IntileryEvents.Catalog);
                 });
                 builder.Services.AddHealthChecks().AddEventFeedHealthCheck();
                 await using WebApplication app = builder.Build();

@@ -17,7 +17,7 @@ public class EventStreamEndpointTests
 {
     private sealed record Sse(string? Id, string Type, string Data);
 
-    private static async Task<(WebApplication App, HttpClient Http)> StartAsync(IntilerySimulator simulator, Action<EventStreamOptions>? configure = null)
+    private static async Task<(WebApplication App, HttpClient Http)> StartAsync(IntilerySimulator simulator, Action<EventStreamOptions>? configure = null, Action<EventFeedSettings>? settings = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -30,7 +30,7 @@ public class EventStreamEndpointTests
             ["EventStream:AuthToken"] = simulator.Options.Token,
             ["EventStream:Start"] = "beginning",
         });
-        builder.Services.AddEventFeed();
+        builder.Services.AddEventFeed(configure: settings);
         WebApplication app = builder.Build();
         app.MapEventStream("/events", configure: configure);
         await app.StartAsync();
@@ -96,6 +96,31 @@ public class EventStreamEndpointTests
             Assert.Equal(backlog.Keys.Order(), ids.Order()); // every event once across the reconnect
             Assert.All(first.Concat(rest), e => Assert.Equal(backlog[JsonDocument.Parse(e.Data).RootElement.GetProperty("eventId").GetString()!], e.Data));
             Assert.Equal(400, first.Concat(rest).Select(e => e.Id).Distinct().Count());
+        }
+    }
+
+    [Fact]
+    public async Task TypedFeed_AnEventBreakingItsPlan_IsFollowedByItsViolations()
+    {
+        await using IntilerySimulator simulator = await Loopback.StartAsync();
+        simulator.AddBacklog(20, DateTimeOffset.UtcNow.AddHours(-2), DateTimeOffset.UtcNow.AddHours(-1));
+        SimulatedEvent bad = HostileEvents.BreakingThePlan(simulator.Events, DateTimeOffset.UtcNow.AddMinutes(-50));
+        simulator.Add(bad);
+        (WebApplication app, HttpClient http) = await StartAsync(simulator, settings: s => s.ConfigureFeed = o => o.Catalog = EventStream.Typed.IntileryEvents.Catalog);
+        await using (app)
+        using (http)
+        {
+            List<Sse> items = await ReadAsync(http, "/events?status=false", 1, type: "violations");
+
+            Sse violations = Assert.Single(items, e => e.Type == "violations");
+            using JsonDocument v = JsonDocument.Parse(violations.Data);
+            Assert.Equal(bad.EventId, v.RootElement.GetProperty("eventId").GetString());
+            JsonElement first = v.RootElement.GetProperty("violations")[0];
+            Assert.Equal("properties.price", first.GetProperty("path").GetString());
+            Assert.Equal("WrongType", first.GetProperty("kind").GetString());
+            int at = items.FindIndex(e => e.Type == "violations");
+            Assert.Equal(bad.EventId, JsonDocument.Parse(items[at - 1].Data).RootElement.GetProperty("eventId").GetString()); // right after its event
+            Assert.Equal(21, items.Count(e => e.Type == "message")); // every event still delivered, typed or not
         }
     }
 

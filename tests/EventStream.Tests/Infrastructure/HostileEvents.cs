@@ -21,6 +21,17 @@ internal static class HostileEvents
         return e with { Json = Encoding.UTF8.GetBytes(json) };
     }
 
+    /// <summary>A planned event (product_viewed) whose <c>price</c>, a number in the plan, is a string.</summary>
+    public static SimulatedEvent BreakingThePlan(SyntheticEvents events, DateTimeOffset eventTime)
+    {
+        SimulatedEvent e = events.Create(eventTime, eventTime, eventTime, "product_viewed");
+        string json = Encoding.UTF8.GetString(e.Json);
+        const string Marker = "\"properties\":{";
+        int at = json.IndexOf(Marker, StringComparison.Ordinal) + Marker.Length;
+        json = json.Insert(at, "\"price\":\"not a number\"" + (json[at] == '}' ? "" : ","));
+        return e with { Json = Encoding.UTF8.GetBytes(json) };
+    }
+
     /// <summary>Well-formed JSON that is no event: it has no eventId.</summary>
     public static SimulatedEvent WithoutEventId(DateTimeOffset eventTime)
     {

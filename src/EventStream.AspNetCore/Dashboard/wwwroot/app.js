@@ -8,6 +8,8 @@ const rows = [];                 // {event, late, text}
 const queue = [];                // received since the last render (rendered in batches, 4 per second)
 const buckets = new Map();       // second bucket -> {actions: Map, lagSum, lagN, delaySum, delayN}
 const actions = new Set();
+const violations = new Map();   // eventId -> the plan violations the server found in it
+let violationCount = 0;
 const shown = new Set();         // eventIds in `rows`: an event sent again (a restarted server's replay) is not a new row
 let lastEventId = null, source = null, paused = false, newWhilePaused = 0, received = 0, gaps = 0, status = null, selected = null;
 
@@ -22,6 +24,7 @@ function connect() {
   source.onmessage = onEvent(false);
   source.addEventListener('late', onEvent(true));
   source.addEventListener('status', m => { status = JSON.parse(m.data); });
+  source.addEventListener('violations', m => { const v = JSON.parse(m.data); if (!violations.has(v.eventId)) violationCount++; violations.set(v.eventId, v.violations); });
   source.addEventListener('reset', () => { gaps++; });           // the server no longer had what we missed: say so
   source.addEventListener('lagged', () => { source.close(); setTimeout(connect, 500); }); // resume from lastEventId
   source.onerror = () => { status = { ...(status || {}), state: 'Disconnected' }; };       // EventSource retries by itself
@@ -51,7 +54,7 @@ function ingest() {
     if (paused) newWhilePaused++;
   }
   queue.length = 0;
-  while (rows.length > MAX_ROWS) shown.delete(rows.pop().event.eventId);
+  while (rows.length > MAX_ROWS) { const gone = rows.pop().event.eventId; shown.delete(gone); violations.delete(gone); }
   for (const b of buckets.keys()) if (b < now / 1000 - WINDOW_S - BUCKET_S) buckets.delete(b);
 }
 
@@ -79,7 +82,7 @@ function renderStatus() {
   banner.dataset.state = state;
   banner.textContent = {
     live: 'live',
-    catchingup: `catching up${s.remaining != null ? ` — ${s.remaining.toLocaleString()} events left` : ''}${s.behindSeconds != null ? `, ${fmt(s.behindSeconds)} behind` : ''}`,
+    catchingup: `catching up${s.remaining != null ? ` — ${s.remaining.toLocaleString()} events left` : ''}${s.behindSeconds != null ? `, ${fmt(s.behindSeconds)} behind` : ''}${eta(s)}`,
     retrying: `retrying${s.nextAttempt ? ' at ' + new Date(s.nextAttempt).toLocaleTimeString() : ''}: ${s.error || ''}`,
     faulted: `faulted: ${s.error || ''}`,
     stopped: 'stopped',
@@ -93,6 +96,16 @@ function renderStatus() {
   $('c-429').textContent = (s.rateLimited ?? 0).toLocaleString();
   $('c-received').textContent = received.toLocaleString();
   $('c-gaps').textContent = gaps;
+  $('c-violations').textContent = violationCount;
+}
+
+// Time left while catching up, from the rate events arrived at over the last 30 seconds.
+function eta(s) {
+  if (s.remaining == null) return '';
+  const now = Date.now() / 1000;
+  let n = 0;
+  for (const [b, bucket] of buckets) if (b >= now - 30) for (const c of bucket.actions.values()) n += c;
+  return n > 0 ? `, about ${fmt(s.remaining / (n / 30))} to go` : '';
 }
 
 function fmt(seconds) { return seconds < 120 ? `${seconds.toFixed(0)} s` : seconds < 7200 ? `${(seconds / 60).toFixed(0)} min` : `${(seconds / 3600).toFixed(1)} h`; }
@@ -147,8 +160,14 @@ function renderTable() {
     tr.dataset.eventId = e.eventId;
     if (e.eventId === selected) tr.className = 'selected';
     tr.innerHTML = `<td>${escape(new Date(e.eventTime).toISOString().slice(11, 23))}</td><td>${escape(e.eventAction)}</td><td>${escape(e.email || e.customerId || '')}</td>`
-      + `<td class="${item.late ? 'late' : ''}">${item.late ? 'late' : ''}</td>`;
-    tr.onclick = () => { selected = e.eventId; $('detail').innerHTML = `<pre>${escape(JSON.stringify(e, null, 2))}</pre>`; renderTable(); };
+      + `<td class="${item.late ? 'late' : ''}">${item.late ? 'late' : ''}</td>`
+      + `<td class="violation">${violations.has(e.eventId) ? '⚠ plan' : ''}</td>`;
+    tr.onclick = () => {
+      selected = e.eventId;
+      const v = violations.get(e.eventId);
+      $('detail').innerHTML = (v ? `<ul class="violations">${v.map(x => `<li>${escape(x.message)}</li>`).join('')}</ul>` : '') + `<pre>${escape(JSON.stringify(e, null, 2))}</pre>`;
+      renderTable();
+    };
     body.appendChild(tr);
   }
   $('events').replaceChild(body, $('events').tBodies[0]);

@@ -54,9 +54,10 @@ internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
             long sequence = _next++;
             _replay[sequence % _replay.Length] = (sequence, value);
             SseItem<string> item = _connections.Count > 0 ? EventItem(sequence, value) : default;
+            SseItem<string>? violations = _connections.Count > 0 ? ViolationsItem(value) : null;
             for (int i = _connections.Count - 1; i >= 0; i--)
             {
-                if (!_connections[i].Offer(item, value))
+                if (!_connections[i].Offer(item, value) || (violations is { } v && !_connections[i].Offer(v, value)))
                 {
                     _connections.RemoveAt(i); // lagged: closed, told why
                 }
@@ -209,6 +210,16 @@ internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
             }
         }
     }
+
+    // A typed event (the feed has a catalog) that breaks its plan: what is wrong, right after the event itself.
+    private static SseItem<string>? ViolationsItem(IntileryEvent e)
+        => e is Typed.PlannedEvent { Violations.Count: > 0 } planned
+            ? new SseItem<string>(JsonSerializer.Serialize(new
+            {
+                eventId = planned.EventId,
+                violations = planned.Violations.Select(v => new { path = v.Path, kind = v.Kind.ToString(), expected = v.Expected, actual = v.Actual, message = v.Message }),
+            }), "violations")
+            : null;
 
     private SseItem<string> EventItem(long sequence, IntileryEvent e)
         => new(Encoding.UTF8.GetString(e.Json.Span), e.IsLate ? "late" : null) { EventId = $"{_epoch}-{sequence.ToString(CultureInfo.InvariantCulture)}" };
