@@ -101,7 +101,7 @@ internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
             for (long s = from; s < _next; s++)
             {
                 (long sequence, IntileryEvent e) = _replay[s % _replay.Length];
-                if (!connection.Offer(EventItem(sequence, e), e))
+                if (!connection.Offer(EventItem(sequence, e), e) || (ViolationsItem(e) is { } violations && !connection.Offer(violations, e)))
                 {
                     return connection; // the gap is larger than the client's buffer: lagged at once (it can resume)
                 }
