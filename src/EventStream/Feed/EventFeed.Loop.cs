@@ -202,26 +202,23 @@ public sealed partial class EventFeed
             return ValueTask.CompletedTask;
         }
 
-        long unsaved = sequence - Volatile.Read(ref _savedSequence);
-        if (unsaved < _options.CheckpointAfterEvents / 2)
+        if (sequence - Volatile.Read(ref _savedSequence) < _options.CheckpointAfterEvents / 2)
         {
             return ValueTask.CompletedTask;
         }
 
         _saveRequested.Writer.TryWrite(true);
-        return unsaved < _options.CheckpointAfterEvents || Volatile.Read(ref _saveFailures) > 0
-            ? ValueTask.CompletedTask
-            : WaitForSaveAsync(sequence, cancellationToken);
+        return WouldPassSaveBound(sequence) ? WaitForSaveAsync(sequence, cancellationToken) : ValueTask.CompletedTask;
     }
 
     private async ValueTask WaitForSaveAsync(long sequence, CancellationToken cancellationToken)
     {
-        while (sequence - Volatile.Read(ref _savedSequence) >= _options.CheckpointAfterEvents && Volatile.Read(ref _saveFailures) == 0 && !_stop.IsCancellationRequested)
+        while (!_stop.IsCancellationRequested)
         {
-            Task saved = Volatile.Read(ref _saved).Task;
-            if (sequence - Volatile.Read(ref _savedSequence) < _options.CheckpointAfterEvents)
+            Task saved = Volatile.Read(ref _saved).Task; // taken before the check, so a save in between is not missed
+            if (!WouldPassSaveBound(sequence))
             {
-                break;
+                return;
             }
 
             _saveRequested.Writer.TryWrite(true);
@@ -291,12 +288,8 @@ public sealed partial class EventFeed
                     FeedLog.CheckpointFailed(_logger, ex.Message, SaveRetryDelay().TotalSeconds);
                 }
 
-                if (!throwOnFailure)
-                {
-                    FeedStatus current = _status.Value; // the same state, with the failure counted
-                    Publish(current.State, current.Behind, current.Remaining, current.NextAttempt, current.Error);
-                }
-
+                FeedStatus current = _status.Value; // the same state, with the failure counted
+                Publish(current.State, current.Behind, current.Remaining, current.NextAttempt, current.Error);
                 WakeSaveWaiters(); // a consumer waiting for this save goes on: the bound is suspended while saves fail
                 return;
             }

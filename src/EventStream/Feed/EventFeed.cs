@@ -294,6 +294,7 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         _committer.Leave(reader.Progress);
     }
 
+    // Taking `sequence` would leave CheckpointAfterEvents or more taken but unsaved (while saves work).
     private bool WouldPassSaveBound(long sequence)
         => _countedSaves && sequence - Volatile.Read(ref _savedSequence) >= _options.CheckpointAfterEvents && Volatile.Read(ref _saveFailures) == 0;
 
@@ -329,7 +330,7 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         }
 
         await SaveAsync(throwOnFailure: false).ConfigureAwait(false);
-        _saved.TrySetResult(); // wake any reader still waiting for a save
+        WakeSaveWaiters(); // any reader still waiting for a save goes on
         if (_status.Value.State != FeedState.Faulted)
         {
             Publish(FeedState.Stopped);

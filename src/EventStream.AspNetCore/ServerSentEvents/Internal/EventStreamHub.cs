@@ -36,17 +36,6 @@ internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
         _events = feed.Subscribe(this);
     }
 
-    public int Connections
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _connections.Count;
-            }
-        }
-    }
-
     public void OnNext(IntileryEvent value)
     {
         lock (_lock)
@@ -65,7 +54,10 @@ internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
         }
     }
 
-    public void OnError(Exception error) => OnStatus(null);
+    public void OnError(Exception error)
+    {
+        // The feed faulted: its status stream has already said so (a `status` event with the error).
+    }
 
     public void OnCompleted()
     {
@@ -178,13 +170,8 @@ internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
         }
     }
 
-    private void OnStatus(FeedStatus? status)
+    private void OnStatus(FeedStatus status)
     {
-        if (status is null)
-        {
-            return;
-        }
-
         string json = JsonSerializer.Serialize(new
         {
             state = status.State.ToString(),

@@ -379,7 +379,7 @@ internal sealed class FeedEngine
         // Elasticsearch's 10,000, is not trusted): that saves the empty request that would otherwise end each poll.
         // Live, less than a page left is left for the next poll (due within PollInterval), which reads it with what
         // comes meanwhile in one request, unless the page's last millisecond holds too much of it to restart there.
-        long? unread = page.Total is { } t && t < EventsQuery.ResultWindow ? Math.Max(0, t - _headFrom - page.Count) : null;
+        long? unread = page.Total < EventsQuery.ResultWindow ? remaining : null;
         bool more = page.Count == _options.PageSize && unread is not 0
             && !(_headReachedEnd && unread < _options.PageSize && page.AtLast < _options.PageSize / 2);
         _cycleEvents += page.Accepted.Count;
