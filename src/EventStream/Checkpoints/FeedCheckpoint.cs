@@ -9,7 +9,8 @@ namespace EventStream.Checkpoints;
 /// <param name="HighWater">The latest event time delivered by the head (events behind it are marked late).</param>
 /// <param name="Seen">Ids delivered at or after <paramref name="SweepPosition"/> less a millisecond, with their event times.</param>
 /// <param name="Query">The filters the position belongs to (include/exclude); a checkpoint is refused for other filters.</param>
-public sealed record FeedCheckpoint(DateTimeOffset? Cursor, DateTimeOffset SweepPosition, DateTimeOffset? HighWater, IReadOnlyList<SeenEvent> Seen, string Query);
+/// <param name="LastEventId">The id of the last event taken before this checkpoint, in delivery order: a restart delivers what came after it (see <see cref="Feed.EventFeed.ResumedAfter"/>).</param>
+public sealed record FeedCheckpoint(DateTimeOffset? Cursor, DateTimeOffset SweepPosition, DateTimeOffset? HighWater, IReadOnlyList<SeenEvent> Seen, string Query, string? LastEventId = null);
 
 /// <summary>An event id kept in a checkpoint for dedupe.</summary>
 /// <param name="EventId">The id.</param>

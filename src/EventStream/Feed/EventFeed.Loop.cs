@@ -19,6 +19,7 @@ public sealed partial class EventFeed
             if (resume is not null)
             {
                 _committer.Restore(resume);
+                ResumedAfter = resume.LastEventId;
             }
 
             _engine = new FeedEngine(_source, _options, resume)

@@ -125,6 +125,13 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
     /// <summary>The event time of the last event handed to consumers, if any.</summary>
     public DateTimeOffset? LastEventTime => Interlocked.Read(ref _lastEventTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
+    /// <summary>
+    /// Where this feed resumed: the id of the last event taken before the checkpoint it loaded (in delivery order), so
+    /// what it delivers follows that event; <see langword="null"/> until the checkpoint is loaded, or with none. A relay
+    /// that numbers events (e.g. server-sent events) can tell from it that a client holding this id misses nothing.
+    /// </summary>
+    public string? ResumedAfter { get; private set; }
+
     /// <summary>What the feed has done so far.</summary>
     public FeedCounters Counters
     {

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using EventStream.AspNetCore.Hosting;
 using EventStream.AspNetCore.ServerSentEvents;
+using EventStream.AspNetCore.ServerSentEvents.Internal;
 using EventStream.Simulator;
 using EventStream.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -38,7 +39,7 @@ public class EventStreamEndpointTests
     }
 
     // Reads server-sent events until `take` of the wanted type have come (or the stream ends).
-    private static async Task<List<Sse>> ReadAsync(HttpClient http, string url, int take, string type = "message", string? lastEventId = null)
+    private static async Task<List<Sse>> ReadAsync(HttpClient http, string url, int take, string type = "message", string? lastEventId = null, Func<List<Sse>, bool>? until = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         if (lastEventId is not null)
@@ -54,11 +55,15 @@ public class EventStreamEndpointTests
         var all = new List<Sse>();
         string? id = null, eventType = null;
         var data = new StringBuilder();
-        while (all.Count(e => e.Type == type) < take && await reader.ReadLineAsync(timeout.Token) is { } line)
+        int wanted = 0;
+        bool done = false;
+        while (!done && await reader.ReadLineAsync(timeout.Token) is { } line)
         {
             if (line.Length == 0)
             {
                 all.Add(new Sse(id, eventType ?? "message", data.ToString()));
+                wanted += all[^1].Type == type ? 1 : 0;
+                done = wanted >= take || (until is not null && until(all));
                 (id, eventType) = (null, null);
                 data.Clear();
             }
@@ -97,6 +102,108 @@ public class EventStreamEndpointTests
             Assert.All(first.Concat(rest), e => Assert.Equal(backlog[JsonDocument.Parse(e.Data).RootElement.GetProperty("eventId").GetString()!], e.Data));
             Assert.Equal(400, first.Concat(rest).Select(e => e.Id).Distinct().Count());
         }
+    }
+
+    // A feed with a checkpoint file that catches up slowly (10 requests/s, 100 events a page), so a server can stop mid-way.
+    private static Action<EventFeedSettings> Checkpointed(string file) => s =>
+    {
+        s.CheckpointFile = file;
+        s.ConfigureApi = o => (o.RequestsPerSecond, o.Burst) = (10, 1);
+    };
+
+    private static string IdOf(Sse e) => JsonDocument.Parse(e.Data).RootElement.GetProperty("eventId").GetString()!;
+
+    [Fact]
+    public async Task ServerStoppedGracefully_AndStartedAgain_TheClientResumesExactlyOnce()
+    {
+        await using IntilerySimulator simulator = await Loopback.StartAsync();
+        var backlog = simulator.AddBacklog(3_000, DateTimeOffset.UtcNow.AddHours(-2), DateTimeOffset.UtcNow.AddHours(-1));
+        string checkpoint = Path.Combine(Path.GetTempPath(), $"sse-restart-{Guid.NewGuid():N}.json");
+        try
+        {
+            List<Sse> first;
+            (WebApplication app, HttpClient http) = await StartAsync(simulator, settings: Checkpointed(checkpoint));
+            await using (app)
+            using (http)
+            {
+                // Read until the server ends the stream; stop it once 500 events have come (the feed is mid catch-up).
+                Task<List<Sse>> reading = ReadAsync(http, "/events?status=false", int.MaxValue);
+                await Until(() => reading.IsCompleted || simulator.RequestCount >= 6);
+                await app.StopAsync();
+                first = [.. (await reading).Where(e => e.Type == "message")];
+            }
+
+            Assert.InRange(first.Count, 1, 2_999); // stopped mid-way, and the stream ended (the feed had stopped first)
+            (app, http) = await StartAsync(simulator, settings: Checkpointed(checkpoint));
+            await using (app)
+            using (http)
+            {
+                List<Sse> rest = await ReadAsync(http, "/events?status=false", 3_000 - first.Count, lastEventId: first[^1].Id);
+
+                Assert.DoesNotContain(rest, e => e.Type == "reset");
+                string[] ids = [.. first.Concat(rest.Where(e => e.Type == "message")).Select(IdOf)];
+                Assert.Equal(ids.Length, ids.Distinct().Count()); // no duplicate
+                Assert.Equal(backlog.Select(e => e.EventId).Order(), ids.Order()); // no gap
+            }
+        }
+        finally
+        {
+            File.Delete(checkpoint);
+        }
+    }
+
+    [Fact]
+    public async Task ServerCrashed_AndStartedFromAnOlderCheckpoint_TheClientResumesWithNoGap_RepeatsTellableByEventId()
+    {
+        await using IntilerySimulator simulator = await Loopback.StartAsync();
+        var backlog = simulator.AddBacklog(3_000, DateTimeOffset.UtcNow.AddHours(-2), DateTimeOffset.UtcNow.AddHours(-1));
+        string checkpoint = Path.Combine(Path.GetTempPath(), $"sse-crash-{Guid.NewGuid():N}.json");
+        try
+        {
+            List<Sse> first;
+            (WebApplication app, HttpClient http) = await StartAsync(simulator, settings: Checkpointed(checkpoint));
+            await using (app)
+            using (http)
+            {
+                Task<List<Sse>> reading = ReadAsync(http, "/events?status=false", int.MaxValue);
+                await Until(() => File.Exists(checkpoint) && simulator.RequestCount >= 8);
+                byte[] atCrash = File.ReadAllBytes(checkpoint); // what a crash now would leave: the last save, behind the client
+                await Until(() => simulator.RequestCount >= 14);
+                await app.StopAsync();
+                first = [.. (await reading).Where(e => e.Type == "message")];
+                File.WriteAllBytes(checkpoint, atCrash);
+            }
+
+            (app, http) = await StartAsync(simulator, settings: Checkpointed(checkpoint));
+            await using (app)
+            using (http)
+            {
+                // Once the restarted feed has delivered the client's last event again, the client's id resolves.
+                string last = IdOf(first[^1]);
+                await ReadAsync(http, "/events?status=false", int.MaxValue, until: all => all[^1].Type == "message" && IdOf(all[^1]) == last);
+                var had = first.Select(IdOf).ToHashSet();
+                List<Sse> rest = await ReadAsync(http, "/events?status=false", int.MaxValue, lastEventId: first[^1].Id, until: all => (all[^1].Type != "message" || had.Add(IdOf(all[^1]))) && had.Count == 3_000);
+
+                Assert.DoesNotContain(rest, e => e.Type == "reset");
+                string[] ids = [.. first.Concat(rest.Where(e => e.Type == "message")).Select(IdOf)];
+                Assert.Equal(backlog.Select(e => e.EventId).Order(), ids.Distinct().Order()); // no gap
+                Assert.InRange(ids.Length - 3_000, 1, 1_500); // repeats: what followed the last save, bounded
+            }
+        }
+        finally
+        {
+            File.Delete(checkpoint);
+        }
+    }
+
+    private static async Task Until(Func<bool> condition)
+    {
+        for (int i = 0; i < 600 && !condition(); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(condition());
     }
 
     [Fact]
@@ -179,7 +286,7 @@ public class EventStreamEndpointTests
             List<Sse> healthy = [.. (await ReadAsync(http, "/events?status=false", 12_000)).Where(e => e.Type == "message")];
 
             // The other client got 12,000 consecutive events: nobody waited for the stalled one.
-            long[] numbers = [.. healthy.Select(e => long.Parse(e.Id![(e.Id!.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture))];
+            long[] numbers = [.. healthy.Select(e => EventStreamHub.ParseId(e.Id!).Sequence)];
             Assert.Equal(12_000, numbers.Length);
             Assert.Equal(Enumerable.Range(0, numbers.Length).Select(i => numbers[0] + i), numbers);
 

@@ -100,9 +100,9 @@ public class DashboardBrowserTests
     }
 
     [Fact]
-    public async Task ServerRestart_PageReconnectsByItself_WithNoDuplicateRow_AndCountsTheGap()
+    public async Task ServerRestart_PageReconnectsByItself_WithNoDuplicateRow_AndNoGap()
     {
-        await using IntilerySimulator simulator = await Loopback.StartAsync(o => o.LiveRate = 20);
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => o.LiveRate = 10);
         int port;
         using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
         {
@@ -110,32 +110,115 @@ public class DashboardBrowserTests
             port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
         }
 
-        string[] args = Args(simulator, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--last", "50");
-        CliProcess first = CliProcess.Start(args);
-        string url = (await first.Output.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))!;
+        string checkpoint = Path.Combine(Path.GetTempPath(), $"dashboard-{Guid.NewGuid():N}.json");
+        try
+        {
+            string[] args = Args(simulator, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--last", "50", "--checkpoint", checkpoint, "--max-lateness", "2s");
+            CliProcess first = CliProcess.Start(args);
+            string url = (await first.Output.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))!;
+
+            using IPlaywright playwright = await Playwright.CreateAsync();
+            await using IBrowser browser = await LaunchAsync(playwright);
+            IPage page = await browser.NewPageAsync();
+            await page.GotoAsync(url);
+            await page.WaitForFunctionAsync("() => document.querySelectorAll('#events tbody tr').length >= 70", null, new() { Timeout = 30_000 });
+
+            // A graceful stop: the feed stops first (checkpoint saved) and the page is sent everything it delivered.
+            first.Signal("TERM");
+            await first.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await first.DisposeAsync();
+            await page.WaitForFunctionAsync("() => document.getElementById('banner').dataset.state === 'disconnected'", null, new() { Timeout = 30_000 });
+            int before = await page.EvalOnSelectorAllAsync<int>("#events tbody tr", "rows => rows.length");
+
+            // Same port, a new server resuming from the checkpoint: the page's EventSource reconnects by itself, and the
+            // new server knows its Last-Event-ID (the event its feed resumed after): what came meanwhile, once.
+            await using CliProcess second = CliProcess.Start(args);
+            Assert.Equal(url, await second.Output.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+            await page.WaitForFunctionAsync($"() => document.querySelectorAll('#events tbody tr').length >= {before + 40} && document.getElementById('banner').dataset.state === 'live'", null, new() { Timeout = 60_000 });
+
+            string[] ids = await page.EvalOnSelectorAllAsync<string[]>("#events tbody tr", "rows => rows.map(r => r.dataset.eventId)");
+            Assert.Equal(ids.Length, ids.Distinct().Count());
+            Assert.Equal("0", await page.InnerTextAsync("#c-gaps"));
+            AssertNoGap(simulator, ids);
+            second.Signal("TERM");
+            await second.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            File.Delete(checkpoint);
+        }
+    }
+
+    [Fact]
+    public async Task HiddenTab_StopsStreaming_AndVisibleAgainResumesWithNoGap_ViolationsFlagged()
+    {
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => o.LiveRate = 10);
+        await using CliProcess dashboard = CliProcess.Start(Args(simulator, "--last", "20", "--max-lateness", "2s"));
+        string url = (await dashboard.Output.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))!;
 
         using IPlaywright playwright = await Playwright.CreateAsync();
         await using IBrowser browser = await LaunchAsync(playwright);
-        IPage page = await browser.NewPageAsync();
+        IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+        var streams = new List<string>();
+        page.Request += (_, r) => { if (r.Url.Contains("/events", StringComparison.Ordinal)) { lock (streams) { streams.Add(r.Url); } } };
         await page.GotoAsync(url);
-        await page.WaitForFunctionAsync("() => document.querySelectorAll('#events tbody tr').length >= 80", null, new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('#events tbody tr').length >= 30", null, new() { Timeout = 30_000 });
 
-        first.Signal("TERM");
-        await first.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        await first.DisposeAsync();
-        await page.WaitForFunctionAsync("() => document.getElementById('banner').dataset.state === 'disconnected'", null, new() { Timeout = 30_000 });
-        int before = await page.EvalOnSelectorAllAsync<int>("#events tbody tr", "rows => rows.length");
+        // The tab goes to the background (headless chromium never hides a page by itself: the page is told, as a browser tells it).
+        await page.EvaluateAsync(Visibility(hidden: true));
+        string received = await page.InnerTextAsync("#c-received");
+        long atHide = simulator.EventCount;
+        SimulatedEvent bad = HostileEvents.BreakingThePlan(simulator.Events, DateTimeOffset.UtcNow);
+        simulator.Add(bad); // an event that breaks Intilery's plan arrives while hidden
+        for (int i = 0; i < 100 && simulator.EventCount < atHide + 30; i++)
+        {
+            await Task.Delay(100);
+        }
 
-        // Same port, a new server: the page's EventSource reconnects by itself; the new server does not know its
-        // Last-Event-ID (reset: a gap is counted) and sends its recent events, some already on the page.
-        await using CliProcess second = CliProcess.Start(args);
-        Assert.Equal(url, await second.Output.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
-        await page.WaitForFunctionAsync($"() => document.querySelectorAll('#events tbody tr').length >= {before + 40} && document.getElementById('banner').dataset.state === 'live'", null, new() { Timeout = 60_000 });
+        await Task.Delay(2_000); // the server has delivered them (max lateness 2 s); the hidden page took none
+        Assert.Equal(received, await page.InnerTextAsync("#c-received"));
+
+        // Visible again: one new stream from where it stopped, and the page catches up with no gap.
+        await page.EvaluateAsync(Visibility(hidden: false));
+        await page.WaitForFunctionAsync($"() => !!document.querySelector('#events tbody tr[data-event-id=\"{bad.EventId}\"]')", null, new() { Timeout = 30_000 });
+        lock (streams)
+        {
+            Assert.Equal(2, streams.Count);
+            Assert.Contains("lastEventId=", streams[1], StringComparison.Ordinal);
+        }
 
         string[] ids = await page.EvalOnSelectorAllAsync<string[]>("#events tbody tr", "rows => rows.map(r => r.dataset.eventId)");
         Assert.Equal(ids.Length, ids.Distinct().Count());
-        Assert.Equal("1", await page.InnerTextAsync("#c-gaps"));
-        second.Signal("TERM");
-        await second.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("0", await page.InnerTextAsync("#c-gaps"));
+        AssertNoGap(simulator, ids);
+
+        // The plan violation is flagged on its row, counted, and explained in the detail view.
+        string row = $"#events tbody tr[data-event-id=\"{bad.EventId}\"]";
+        Assert.Contains("plan", await page.InnerTextAsync($"{row} td.violation"), StringComparison.Ordinal);
+        Assert.Equal("1", await page.InnerTextAsync("#c-violations"));
+        await page.ClickAsync(row);
+        Assert.Contains("price", await page.InnerTextAsync("#detail ul.violations"), StringComparison.Ordinal);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "dashboard-violation.png") });
+        dashboard.Signal("TERM");
+        await dashboard.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private static string Visibility(bool hidden) => $$"""
+        () => {
+          Object.defineProperty(document, 'hidden', { value: {{(hidden ? "true" : "false")}}, configurable: true });
+          Object.defineProperty(document, 'visibilityState', { value: '{{(hidden ? "hidden" : "visible")}}', configurable: true });
+          document.dispatchEvent(new Event('visibilitychange'));
+        }
+        """;
+
+    // Every event the simulator holds between the oldest row's and (settled) the newest row's receivedTime is a row.
+    private static void AssertNoGap(IntilerySimulator simulator, string[] rowIds)
+    {
+        var all = simulator.Snapshot().ToDictionary(e => e.EventId);
+        DateTimeOffset[] times = [.. rowIds.Select(id => all[id].ReceivedTime)];
+        DateTimeOffset from = times.Min(), to = times.Max().AddSeconds(-3);
+        string[] expected = [.. all.Values.Where(e => e.ReceivedTime >= from && e.ReceivedTime <= to).Select(e => e.EventId)];
+        Assert.True(expected.Length >= 20, $"only {expected.Length} events to compare");
+        Assert.Empty(expected.Except(rowIds));
     }
 }

@@ -10,10 +10,14 @@ using EventStream.Parsing;
 namespace EventStream.AspNetCore.ServerSentEvents.Internal;
 
 /// <summary>
-/// One feed fanned out to server-sent-event connections. Events are numbered (<c>{epoch}-{n}</c>, the epoch new for each
-/// hub, so an id from an earlier server process is recognised as unknown) and the last <see cref="EventStreamOptions.ReplayCapacity"/>
-/// kept for resumption. Each connection has its own bounded buffer: a connection that falls behind is told (<c>lagged</c>)
-/// and closed; neither the feed nor other connections ever wait for it.
+/// One feed fanned out to server-sent-event connections. Events are numbered (<c>{epoch}-{n}-{eventId}</c>, the epoch new
+/// for each hub) and the last <see cref="EventStreamOptions.ReplayCapacity"/> kept for resumption: within one server,
+/// exactly once. Across a server restart the feed resumes from its checkpoint, and an id from the earlier server is
+/// resolved by its eventId: the event this feed resumed after (a graceful stop — clients were sent everything the feed
+/// delivered before it saved) → everything from here, exactly once; an event this feed delivered again (a crash: what
+/// followed the last save comes again) → everything from here, at least once (the eventIds tell the repeats);
+/// otherwise a <c>reset</c>. Each connection has its own bounded buffer: a connection that falls behind is told
+/// (<c>lagged</c>) and closed; neither the feed nor other connections ever wait for it.
 /// </summary>
 internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
 {
@@ -25,10 +29,14 @@ internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
     private readonly string _epoch = Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.NextInt64()))[..8];
     private readonly IDisposable _events;
     private readonly IDisposable _statuses;
+    private readonly EventFeed _feed;
+    private ITimer? _grace;
+    private bool _completed;
     private long _next = 1;
 
     public EventStreamHub(EventFeed feed, EventStreamOptions options, TimeProvider time)
     {
+        _feed = feed;
         _options = options;
         _time = time;
         _replay = new (long, IntileryEvent)[options.ReplayCapacity];
@@ -54,14 +62,31 @@ internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
         }
     }
 
-    public void OnError(Exception error)
+    // The feed stopped or faulted (its status stream has said so): each connection gets what it has waiting, then ends.
+    public void OnError(Exception error) => Complete();
+
+    public void OnCompleted() => Complete();
+
+    /// <summary>Ends every connection once its buffer is sent; new connections get their replay and end.</summary>
+    public void Complete()
     {
-        // The feed faulted: its status stream has already said so (a `status` event with the error).
+        lock (_lock)
+        {
+            _completed = true;
+            foreach (Connection connection in _connections)
+            {
+                connection.Items.Writer.TryComplete();
+            }
+
+            _connections.Clear();
+        }
     }
 
-    public void OnCompleted()
-    {
-    }
+    /// <summary>
+    /// The app is stopping: a feed the host owns stops first (checkpoint saved), and its end completes the connections,
+    /// so clients hold everything the checkpoint counts as delivered; a feed nobody stops is not waited for past <paramref name="grace"/>.
+    /// </summary>
+    public void CompleteAfter(TimeSpan grace) => _grace ??= _time.CreateTimer(_ => Complete(), null, grace, Timeout.InfiniteTimeSpan);
 
     /// <summary>
     /// A new connection. With <paramref name="lastEventId"/> still in the replay buffer: everything after it. With an
@@ -75,9 +100,15 @@ internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
         {
             long oldest = Math.Max(1, _next - _replay.Length);
             long from;
-            if (lastEventId is not null && TryParse(lastEventId, out long after) && after >= oldest - 1 && after < _next)
+            (string? epoch, long after, string? eventId) = lastEventId is null ? default : ParseId(lastEventId);
+            if (epoch == _epoch && after >= oldest - 1 && after < _next)
             {
                 from = after + 1;
+            }
+            else if (epoch is not null && epoch != _epoch && eventId is not null
+                && ((oldest == 1 && eventId == _feed.ResumedAfter) || Contains(oldest, eventId)))
+            {
+                from = oldest; // an earlier server's id: this feed resumed right after it, or delivered it again
             }
             else
             {
@@ -99,7 +130,14 @@ internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
                 }
             }
 
-            _connections.Add(connection);
+            if (_completed)
+            {
+                connection.Items.Writer.TryComplete();
+            }
+            else
+            {
+                _connections.Add(connection);
+            }
         }
 
         return connection;
@@ -159,15 +197,8 @@ internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
     {
         _events.Dispose();
         _statuses.Dispose();
-        lock (_lock)
-        {
-            foreach (Connection connection in _connections)
-            {
-                connection.Items.Writer.TryComplete();
-            }
-
-            _connections.Clear();
-        }
+        _grace?.Dispose();
+        Complete();
     }
 
     private void OnStatus(FeedStatus status)
@@ -208,15 +239,47 @@ internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
             }), "violations")
             : null;
 
+    // The id: epoch, sequence and — when it fits in an SSE id line — the eventId, so another server can find the event.
     private SseItem<string> EventItem(long sequence, IntileryEvent e)
-        => new(Encoding.UTF8.GetString(e.Json.Span), e.IsLate ? "late" : null) { EventId = $"{_epoch}-{sequence.ToString(CultureInfo.InvariantCulture)}" };
-
-    private bool TryParse(string id, out long sequence)
     {
-        sequence = 0;
-        int dash = id.LastIndexOf('-');
-        return dash > 0 && id.AsSpan(0, dash).SequenceEqual(_epoch)
-            && long.TryParse(id.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out sequence);
+        string id = $"{_epoch}-{sequence.ToString(CultureInfo.InvariantCulture)}";
+        if (e.EventId.Length <= MaxEventIdInId && e.EventId.AsSpan().IndexOfAny('\r', '\n', '\0') < 0)
+        {
+            id = $"{id}-{e.EventId}";
+        }
+
+        return new(Encoding.UTF8.GetString(e.Json.Span), e.IsLate ? "late" : null) { EventId = id };
+    }
+
+    private const int MaxEventIdInId = 200;
+
+    /// <summary>An id's parts (<c>{epoch}-{sequence}[-{eventId}]</c>, the epoch 8 hex digits), or all null when it is none of ours.</summary>
+    internal static (string? Epoch, long Sequence, string? EventId) ParseId(string id)
+    {
+        if (id.Length < 10 || id[8] != '-')
+        {
+            return default;
+        }
+
+        ReadOnlySpan<char> rest = id.AsSpan(9);
+        int dash = rest.IndexOf('-');
+        ReadOnlySpan<char> digits = dash < 0 ? rest : rest[..dash];
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long sequence)
+            ? (id[..8], sequence, dash < 0 || dash == rest.Length - 1 ? null : rest[(dash + 1)..].ToString())
+            : default;
+    }
+
+    private bool Contains(long oldest, string eventId)
+    {
+        for (long s = oldest; s < _next; s++)
+        {
+            if (_replay[s % _replay.Length].Event.EventId == eventId)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>One client: its filter, its bounded buffer, and whether it fell behind.</summary>

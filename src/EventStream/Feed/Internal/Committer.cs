@@ -32,6 +32,7 @@ internal sealed class Committer
     private readonly Queue<(long Sequence, string? EventId, DateTimeOffset EventTime, FeedPosition? Position)> _pending = new();
     private readonly List<ConsumerProgress> _consumers = [];
     private FeedPosition? _position;
+    private string? _lastTaken;
     private long _sequence;
     private long _committed;
     private long _version;
@@ -50,6 +51,7 @@ internal sealed class Committer
             }
 
             _position = new FeedPosition(checkpoint.Cursor, checkpoint.SweepPosition, checkpoint.HighWater, DateTimeOffset.MinValue);
+            _lastTaken = checkpoint.LastEventId;
         }
     }
 
@@ -127,7 +129,7 @@ internal sealed class Committer
             }
 
             SeenEvent[] seen = [.. _seen.Select(kv => new SeenEvent(kv.Key, kv.Value)).OrderBy(s => s.EventTime)];
-            return (new FeedCheckpoint(p.Cursor, p.SweepPosition, p.HighWater, seen, _queryKey), _version, _committed);
+            return (new FeedCheckpoint(p.Cursor, p.SweepPosition, p.HighWater, seen, _queryKey, _lastTaken), _version, _committed);
         }
     }
 
@@ -172,6 +174,7 @@ internal sealed class Committer
             if (item.EventId is { } id)
             {
                 _seen[id] = item.EventTime;
+                _lastTaken = id;
             }
             else if (item.Position is { } position)
             {
