@@ -79,6 +79,12 @@ public static class Program
             return;
         }
 
+        if (args is ["sse-fanout", string clients, string rate])
+        {
+            await SseFanout.RunAsync(int.Parse(clients, System.Globalization.CultureInfo.InvariantCulture), double.Parse(rate, System.Globalization.CultureInfo.InvariantCulture));
+            return;
+        }
+
         if (args is ["pipeline", string part])
         {
             // For profilers: one pipeline part on a loop for about ten seconds.

@@ -39,16 +39,16 @@ public sealed class SimulatorProcess : IDisposable
     /// <param name="requestsPerSecond">The server's rate limit per token (0: off).</param>
     /// <param name="burst">The server's token bucket burst.</param>
     /// <param name="gzip">Whether the server compresses pages for clients that accept gzip.</param>
+    /// <param name="liveRate">Live events per second (none by default).</param>
     /// <returns>The running server.</returns>
-    public static SimulatorProcess Start(int backlog, double requestsPerSecond, int burst, bool gzip = false)
+    public static SimulatorProcess Start(int backlog, double requestsPerSecond, int burst, bool gzip = false, double liveRate = 0)
     {
         string token = "bench-" + Guid.NewGuid().ToString("N");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(CliPath());
+        ProcessStartInfo info = CliStartInfo();
         foreach (string arg in new[]
         {
             "serve", "--port", "0", "--token", token, "--backlog", backlog.ToString(CultureInfo.InvariantCulture),
-            "--backlog-age", "1h", "--live-rate", "0", "--late-share", "0", "--seed", "7",
+            "--backlog-age", "1h", "--live-rate", liveRate.ToString(CultureInfo.InvariantCulture), "--late-share", "0", "--seed", "7",
             "--rate-limit", requestsPerSecond.ToString(CultureInfo.InvariantCulture), "--burst", burst.ToString(CultureInfo.InvariantCulture),
         })
         {
@@ -84,6 +84,15 @@ public sealed class SimulatorProcess : IDisposable
         }
 
         _process.Dispose();
+    }
+
+    /// <summary>The CLI (<c>dotnet EventStream.Cli.dll</c>) with its output redirected; add its arguments.</summary>
+    /// <returns>The start info.</returns>
+    internal static ProcessStartInfo CliStartInfo()
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(CliPath());
+        return info;
     }
 
     // The CLI's build output: beside this assembly when referenced, else in the repository's build folders.

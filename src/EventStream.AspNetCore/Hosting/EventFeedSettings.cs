@@ -50,6 +50,10 @@ public sealed class EventFeedSettings
     /// <value>Default 1 second.</value>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>See <see cref="FeedOptions.HoldBack"/>.</summary>
+    /// <value>Default 500 milliseconds.</value>
+    public TimeSpan HoldBack { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>A file to keep the position in (saved on shutdown, every 5 s and every 500 events); none: in memory.</summary>
     public string? CheckpointFile { get; set; }
 

@@ -27,6 +27,16 @@ public sealed class FeedOptions
     /// <value>Default 30 seconds.</value>
     public TimeSpan MaxLateness { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How far behind the server's clock the head reads: an event becomes visible to queries a little after its eventTime
+    /// (its lag to receipt, then indexing), so an event in the last instant before a poll may not be there yet; a head
+    /// that read up to the newest event would pass it, and the settle sweep would find it — late, after MaxLateness. The
+    /// head reads no event newer than this, so every event that lags less than it comes through the head, in order, at
+    /// the cost of this much more delay. Zero: read up to the newest (the sweep still finds, late, what the head passed).
+    /// </summary>
+    /// <value>Default 500 milliseconds.</value>
+    public TimeSpan HoldBack { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>How long to wait between polls once the feed has caught up.</summary>
     /// <value>Default 1 second.</value>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
@@ -97,6 +107,7 @@ public sealed class FeedOptions
         Require(Start is not null, nameof(Start), "is required");
         Require(MaxLateness >= TimeSpan.Zero, nameof(MaxLateness), "must not be negative");
         Require(PollInterval > TimeSpan.Zero, nameof(PollInterval), "must be positive");
+        Require(HoldBack >= TimeSpan.Zero && HoldBack <= TimeSpan.FromMinutes(1), nameof(HoldBack), "must be between 0 and 1 minute");
         Require(PageSize is >= 1 and <= Api.EventsQuery.MaxSize, nameof(PageSize), "must be between 1 and 100");
         Require(BufferCapacity >= 1, nameof(BufferCapacity), "must be at least 1");
         Require(DedupeCapacity >= 1_000, nameof(DedupeCapacity), "must be at least 1,000");

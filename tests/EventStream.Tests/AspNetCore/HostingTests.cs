@@ -129,6 +129,7 @@ public class HostingTests
     [InlineData("EventStream:BaseUrl", "http://tracking.example.com/track/", "EventStream:BaseUrl: BaseUrl must use https")]
     [InlineData("EventStream:Start", "yesterday", "EventStream:Start: must be now, beginning, latest:N")]
     [InlineData("EventStream:MaxLateness", "-00:00:01", "EventStream:MaxLateness")]
+    [InlineData("EventStream:HoldBack", "00:05:00", "EventStream:HoldBack: HoldBack must be between 0 and 1 minute")]
     public async Task InvalidSettings_FailAtStartup_NamingTheKey_NeverTheToken(string key, string value, string expected)
     {
         await using IntilerySimulator simulator = await Loopback.StartAsync();

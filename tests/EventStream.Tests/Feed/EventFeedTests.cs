@@ -288,6 +288,8 @@ public class EventFeedTests
         Assert.Equal(nameof(FeedOptions.Until), ex.ParamName);
         ex = Assert.Throws<ArgumentException>(() => new EventFeed(api, new FeedOptions { MaxLateness = TimeSpan.FromSeconds(-1) }, null));
         Assert.Equal(nameof(FeedOptions.MaxLateness), ex.ParamName);
+        ex = Assert.Throws<ArgumentException>(() => new EventFeed(api, new FeedOptions { HoldBack = TimeSpan.FromMilliseconds(-1) }, null));
+        Assert.Equal(nameof(FeedOptions.HoldBack), ex.ParamName);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

@@ -30,6 +30,7 @@ internal static class FeedFactory
             Start = ParseStart(settings.Start),
             MaxLateness = settings.MaxLateness,
             PollInterval = settings.PollInterval,
+            HoldBack = settings.HoldBack,
             CheckpointStore = string.IsNullOrWhiteSpace(settings.CheckpointFile) ? null : new FileCheckpointStore(settings.CheckpointFile),
             TimeProvider = time,
             Logger = logs?.CreateLogger("EventStream.Feed"),

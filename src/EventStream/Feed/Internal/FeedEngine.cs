@@ -364,7 +364,18 @@ internal sealed class FeedEngine
     private async Task<StepResult> HeadStepAsync(CancellationToken cancellationToken)
     {
         DateTimeOffset? queryStart = _cursor is { } c ? (_noOverlap ? c : c - OneMs) : null;
-        EventsQuery query = Query(queryStart, _options.Until, _headFrom, _options.PageSize, EventSort.Ascending);
+
+        // Held back: nothing newer than the server's clock less HoldBack (so what is still being indexed is not passed).
+        // The server's clock is taken as the later of the local clock and what responses proved (a local clock that runs
+        // ahead only shortens the hold-back); before the cursor is that far behind, only its millisecond is read.
+        DateTimeOffset? heldTo = _clock.IsKnown && _options.HoldBack > TimeSpan.Zero ? Max(_clock.Now, _time.GetUtcNow())!.Value - _options.HoldBack : null;
+        if (heldTo is { } h && queryStart is { } qs && h <= qs)
+        {
+            heldTo = qs + OneMs;
+        }
+
+        DateTimeOffset? end = _options.Until is { } u && heldTo is { } held ? Min(u, held) : _options.Until ?? heldTo;
+        EventsQuery query = Query(queryStart, end, _headFrom, _options.PageSize, EventSort.Ascending);
         PageScan page = await FetchAsync(query, cancellationToken).ConfigureAwait(false);
 
         // Everything below is the commit: the page was read and parsed in full.
@@ -404,10 +415,14 @@ internal sealed class FeedEngine
         else
         {
             DateTimeOffset covered = Max(page.Last, s)!.Value;
+            if (end is { } e)
+            {
+                covered = Min(covered, e);
+            }
+
             if (_options.Until is { } until)
             {
-                covered = Min(covered, until);
-                _headDone |= s >= until;
+                _headDone |= s >= until && (heldTo is null || heldTo >= until);
             }
 
             _headCovered = Max(_headCovered, covered)!.Value;
