@@ -27,9 +27,10 @@ public sealed class IntilerySimulator : IAsyncDisposable
     private const int MaxLoggedRequests = 200_000;
     private readonly SimulatorOptions _options;
     private readonly TimeProvider _time;
-    private readonly EventStore _store = new();
+    private readonly SimulatedBrand[] _brands;
+    private readonly Dictionary<(string Client, string Account, string Brand), SimulatedBrand> _byPath = [];
+    private readonly Dictionary<string, TokenBucket?> _buckets = new(StringComparer.Ordinal); // every token accepted, with its bucket
     private readonly ConcurrentQueue<(long Sequence, RequestRecord Record)> _requests = new();
-    private readonly TokenBucket? _bucket;
     private readonly Random _faults;
     private readonly Lock _faultLock = new();
     private WebApplication? _app;
@@ -43,9 +44,17 @@ public sealed class IntilerySimulator : IAsyncDisposable
     {
         _options = options;
         _time = options.TimeProvider;
-        Events = new SyntheticEvents(options.Seed, options.ClientId, options.AccountId, options.BrandId);
+        _brands = [.. Enumerable.Range(0, options.Brands).Select(i => new SimulatedBrand(i, options))];
+        foreach (SimulatedBrand brand in _brands)
+        {
+            _byPath[(brand.ClientId, brand.AccountId, brand.BrandId)] = brand;
+            if (!_buckets.ContainsKey(brand.Token))
+            {
+                _buckets[brand.Token] = options.RequestsPerSecond > 0 ? new TokenBucket(options.RequestsPerSecond, options.Burst, _time) : null;
+            }
+        }
+
         _faults = new Random(unchecked(options.Seed * 7919 + 17));
-        _bucket = options.RequestsPerSecond > 0 ? new TokenBucket(options.RequestsPerSecond, options.Burst, _time) : null;
     }
 
     /// <summary>The URL to configure a client with: the part before <c>{clientId}</c>, e.g. <c>http://127.0.0.1:5123/track/</c>.</summary>
@@ -54,8 +63,11 @@ public sealed class IntilerySimulator : IAsyncDisposable
     /// <summary>The options the simulator runs with.</summary>
     public SimulatorOptions Options => _options;
 
-    /// <summary>The generator of the simulator's synthetic events; use it to make events to <see cref="Add(SimulatedEvent)"/>.</summary>
-    public SyntheticEvents Events { get; }
+    /// <summary>The generator of the first brand's synthetic events; use it to make events to <see cref="Add(SimulatedEvent)"/>.</summary>
+    public SyntheticEvents Events => _brands[0].Events;
+
+    /// <summary>The client/account/brand combinations served (<see cref="SimulatorOptions.Brands"/>), the first being the options' own.</summary>
+    public IReadOnlyList<SimulatedBrand> Brands => _brands;
 
     /// <summary>Requests answered so far, in order of arrival (a request still being answered is listed once it is answered).</summary>
     public IReadOnlyList<RequestRecord> Requests => [.. _requests.OrderBy(r => r.Sequence).Select(r => r.Record)];
@@ -66,8 +78,8 @@ public sealed class IntilerySimulator : IAsyncDisposable
     /// <summary>How many <c>429</c> responses were served.</summary>
     public long RateLimitedCount => Interlocked.Read(ref _rateLimited);
 
-    /// <summary>How many events the simulator holds (visible or not yet).</summary>
-    public int EventCount => _store.Count;
+    /// <summary>How many events the simulator holds across its brands (visible or not yet).</summary>
+    public int EventCount => _brands.Length == 1 ? _brands[0].EventCount : _brands.Sum(b => b.EventCount);
 
     /// <summary>Starts a simulator on 127.0.0.1.</summary>
     /// <param name="options">How it behaves; validated.</param>
@@ -79,7 +91,7 @@ public sealed class IntilerySimulator : IAsyncDisposable
         options.Validate();
         var simulator = new IntilerySimulator(options);
         DateTimeOffset backlogEnd = options.TimeProvider.GetUtcNow() - options.BacklogAge;
-        simulator.AddBacklog(options.Backlog, backlogEnd - options.BacklogSpan, backlogEnd);
+        simulator.AddBacklog(options.Brands == 1 ? simulator._brands[0] : null, options.Backlog, backlogEnd - options.BacklogSpan, backlogEnd);
         await simulator.StartServerAsync(cancellationToken).ConfigureAwait(false);
         if (options.LiveRate > 0)
         {
@@ -89,28 +101,24 @@ public sealed class IntilerySimulator : IAsyncDisposable
         return simulator;
     }
 
-    /// <summary>Adds one event.</summary>
+    /// <summary>Adds one event to the first brand.</summary>
     /// <param name="e">The event.</param>
-    public void Add(SimulatedEvent e)
-    {
-        ArgumentNullException.ThrowIfNull(e);
-        _store.Add(e);
-    }
+    public void Add(SimulatedEvent e) => _brands[0].Add(e);
 
-    /// <summary>Adds events.</summary>
+    /// <summary>Adds events to the first brand.</summary>
     /// <param name="events">The events.</param>
     public void Add(IEnumerable<SimulatedEvent> events)
     {
         ArgumentNullException.ThrowIfNull(events);
         foreach (SimulatedEvent e in events)
         {
-            _store.Add(e);
+            _brands[0].Add(e);
         }
     }
 
-    /// <summary>All events held, in no particular order.</summary>
+    /// <summary>All events held, of every brand, in no particular order.</summary>
     /// <returns>A snapshot.</returns>
-    public IReadOnlyList<SimulatedEvent> Snapshot() => _store.Snapshot();
+    public IReadOnlyList<SimulatedEvent> Snapshot() => _brands.Length == 1 ? _brands[0].Snapshot() : [.. _brands.SelectMany(b => b.Snapshot())];
 
     /// <summary>
     /// Adds <paramref name="count"/> synthetic events with eventTime between <paramref name="from"/> and <paramref name="to"/>,
@@ -120,20 +128,25 @@ public sealed class IntilerySimulator : IAsyncDisposable
     /// <param name="from">Earliest eventTime.</param>
     /// <param name="to">Latest eventTime.</param>
     /// <returns>The events added.</returns>
-    public IReadOnlyList<SimulatedEvent> AddBacklog(int count, DateTimeOffset from, DateTimeOffset to)
+    public IReadOnlyList<SimulatedEvent> AddBacklog(int count, DateTimeOffset from, DateTimeOffset to) => AddBacklog(_brands[0], count, from, to);
+
+    // To one brand, or (null) spread at random across all of them.
+    private List<SimulatedEvent> AddBacklog(SimulatedBrand? target, int count, DateTimeOffset from, DateTimeOffset to)
     {
+        SyntheticEvents draw = _brands[0].Events;
         var added = new List<SimulatedEvent>(count);
         long spanMs = Math.Max(1, (long)(to - from).TotalMilliseconds);
         double meanBurst = (2 + _options.MaxBurstSize) / 2.0;
         double burstStart = _options.BurstShare <= 0 ? 0 : _options.BurstShare / (meanBurst - (_options.BurstShare * meanBurst) + _options.BurstShare);
         while (added.Count < count)
         {
-            DateTimeOffset time = from.AddMilliseconds(Events.Next(0, (int)Math.Min(int.MaxValue, spanMs)));
-            int size = Events.NextDouble() < burstStart ? Math.Min(count - added.Count, Events.Next(2, _options.MaxBurstSize + 1)) : 1;
+            DateTimeOffset time = from.AddMilliseconds(draw.Next(0, (int)Math.Min(int.MaxValue, spanMs)));
+            int size = draw.NextDouble() < burstStart ? Math.Min(count - added.Count, draw.Next(2, _options.MaxBurstSize + 1)) : 1;
+            SimulatedBrand brand = target ?? _brands[draw.Next(0, _brands.Length)];
             for (int i = 0; i < size; i++)
             {
-                SimulatedEvent e = Events.Create(time, ReceivedFor(time, time));
-                _store.Add(e);
+                SimulatedEvent e = brand.Events.Create(time, ReceivedFor(time, time));
+                brand.Store.Add(e);
                 added.Add(e);
             }
         }
@@ -143,8 +156,9 @@ public sealed class IntilerySimulator : IAsyncDisposable
 
     private DateTimeOffset ReceivedFor(DateTimeOffset eventTime, DateTimeOffset earliest)
     {
-        bool late = _options.LateShare > 0 && Events.NextDouble() < _options.LateShare;
-        double lagMs = late ? Events.NextDouble() * _options.MaxLate.TotalMilliseconds : Events.Next(5, 300);
+        SyntheticEvents draw = _brands[0].Events;
+        bool late = _options.LateShare > 0 && draw.NextDouble() < _options.LateShare;
+        double lagMs = late ? draw.NextDouble() * _options.MaxLate.TotalMilliseconds : draw.Next(5, 300);
         DateTimeOffset received = eventTime.AddMilliseconds(lagMs);
         return received < earliest ? earliest : received;
     }
@@ -163,16 +177,18 @@ public sealed class IntilerySimulator : IAsyncDisposable
         int due = (int)_liveOwed;
         _liveOwed -= due;
         DateTimeOffset received = SyntheticEvents.TruncateToMs(_time.GetUtcNow());
+        SyntheticEvents draw = _brands[0].Events;
         while (due > 0)
         {
-            bool burst = _options.BurstShare > 0 && Events.NextDouble() < _options.BurstShare;
-            int size = burst ? Math.Min(due, Events.Next(2, _options.MaxBurstSize + 1)) : 1;
-            bool late = _options.LateShare > 0 && Events.NextDouble() < _options.LateShare;
-            DateTimeOffset eventTime = received.AddMilliseconds(-(late ? Events.NextDouble() * _options.MaxLate.TotalMilliseconds : Events.Next(0, 100)));
+            bool burst = _options.BurstShare > 0 && draw.NextDouble() < _options.BurstShare;
+            int size = burst ? Math.Min(due, draw.Next(2, _options.MaxBurstSize + 1)) : 1;
+            bool late = _options.LateShare > 0 && draw.NextDouble() < _options.LateShare;
+            DateTimeOffset eventTime = received.AddMilliseconds(-(late ? draw.NextDouble() * _options.MaxLate.TotalMilliseconds : draw.Next(0, 100)));
+            SimulatedBrand brand = _brands.Length == 1 ? _brands[0] : _brands[draw.Next(0, _brands.Length)];
             for (int i = 0; i < size; i++)
             {
-                DateTimeOffset visible = received.AddMilliseconds(Events.NextDouble() * _options.MaxIndexDelay.TotalMilliseconds);
-                _store.Add(Events.Create(eventTime, received, visible));
+                DateTimeOffset visible = received.AddMilliseconds(draw.NextDouble() * _options.MaxIndexDelay.TotalMilliseconds);
+                brand.Store.Add(brand.Events.Create(eventTime, received, visible));
             }
 
             due -= size;
@@ -211,16 +227,17 @@ public sealed class IntilerySimulator : IAsyncDisposable
         string requestId = Guid.NewGuid().ToString();
         response.Headers["x-amzn-RequestId"] = requestId;
         string? contentType = request.Headers.ContentType.Count > 0 ? request.Headers.ContentType.ToString() : null;
-        bool validToken = request.Headers.TryGetValue("auth-token", out StringValues token) && token.Count == 1 && token[0] == _options.Token;
+        string? presented = request.Headers.TryGetValue("auth-token", out StringValues token) && token.Count == 1 ? token[0] : null;
+        bool validToken = presented is not null && _buckets.ContainsKey(presented);
         string? fault = null;
-        int status = await RespondAsync(context, validToken, contentType, f => fault = f).ConfigureAwait(false);
+        int status = await RespondAsync(context, validToken ? presented : null, contentType, f => fault = f).ConfigureAwait(false);
         if (_requests.Count < MaxLoggedRequests)
         {
             _requests.Enqueue((sequence, new RequestRecord(arrived, request.Path.Value ?? "", request.QueryString.Value ?? "", contentType, validToken, status, requestId, fault)));
         }
     }
 
-    private async Task<int> RespondAsync(HttpContext context, bool validToken, string? contentType, Action<string> setFault)
+    private async Task<int> RespondAsync(HttpContext context, string? validToken, string? contentType, Action<string> setFault)
     {
         HttpRequest request = context.Request;
         if (RequestSize(request) > _options.MaxRequestBytes)
@@ -240,12 +257,12 @@ public sealed class IntilerySimulator : IAsyncDisposable
             return await ErrorAsync(context, 404, "not_found", "Not found.").ConfigureAwait(false);
         }
 
-        if (!validToken)
+        if (validToken is null)
         {
             return await ErrorAsync(context, 401, "authentication_error", "Missing or invalid auth-token.").ConfigureAwait(false);
         }
 
-        if (_bucket is not null && !_bucket.TryTake(out TimeSpan retryAfter))
+        if (_buckets[validToken] is { } bucket && !bucket.TryTake(out TimeSpan retryAfter))
         {
             Interlocked.Increment(ref _rateLimited);
             context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
@@ -257,9 +274,14 @@ public sealed class IntilerySimulator : IAsyncDisposable
             return await ErrorAsync(context, 400, "invalid_request_error", "The content-type header must be application/json.").ConfigureAwait(false);
         }
 
-        if (Uri.UnescapeDataString(segments[1]) != _options.ClientId || Uri.UnescapeDataString(segments[2]) != _options.AccountId || Uri.UnescapeDataString(segments[3]) != _options.BrandId)
+        if (!_byPath.TryGetValue((Uri.UnescapeDataString(segments[1]), Uri.UnescapeDataString(segments[2]), Uri.UnescapeDataString(segments[3])), out SimulatedBrand? brand))
         {
             return await ErrorAsync(context, 404, "not_found", "Unknown client, account or brand.").ConfigureAwait(false);
+        }
+
+        if (brand.Token != validToken)
+        {
+            return await ErrorAsync(context, 403, "permission_error", "The auth-token does not grant access to this brand.").ConfigureAwait(false);
         }
 
         if (ParseQuery(request.Query) is (string error, _))
@@ -280,7 +302,7 @@ public sealed class IntilerySimulator : IAsyncDisposable
             return await ErrorAsync(context, failStatus, "internal_server_error", "Internal server error.").ConfigureAwait(false);
         }
 
-        (long total, List<SimulatedEvent> page) = _store.Query(query, _time.GetUtcNow());
+        (long total, List<SimulatedEvent> page) = brand.Store.Query(query, _time.GetUtcNow());
         byte[] body = SyntheticEvents.Page(page, total);
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";

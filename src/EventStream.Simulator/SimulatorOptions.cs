@@ -18,6 +18,30 @@ public sealed class SimulatorOptions
     /// <summary>The brand id in the URL.</summary>
     public string BrandId { get; set; } = "DEMO";
 
+    /// <summary>
+    /// How many client/account/brand combinations the server hosts. The first is <see cref="BrandId"/>; the others are
+    /// <see cref="BrandId"/> followed by their number (<c>DEMO2</c>, <c>DEMO3</c>, …), each with its own events.
+    /// Backlog and live traffic are spread across them at random.
+    /// </summary>
+    /// <value>Default 1.</value>
+    public int Brands { get; set; } = 1;
+
+    /// <summary>
+    /// Whether all brands share <see cref="Token"/> (and so one token bucket); otherwise brand <c>n</c> &gt; 1 has the token
+    /// <see cref="Token"/><c>-n</c> and a bucket of its own.
+    /// </summary>
+    public bool SharedToken { get; set; }
+
+    /// <summary>The brand id of brand <paramref name="index"/> (0-based).</summary>
+    /// <param name="index">0 to <see cref="Brands"/> − 1.</param>
+    /// <returns><see cref="BrandId"/> for the first, then <see cref="BrandId"/> and its number.</returns>
+    public string BrandIdAt(int index) => index == 0 ? BrandId : $"{BrandId}{index + 1}";
+
+    /// <summary>The token brand <paramref name="index"/> (0-based) accepts.</summary>
+    /// <param name="index">0 to <see cref="Brands"/> − 1.</param>
+    /// <returns><see cref="Token"/>, or with <see cref="SharedToken"/> off and a later brand, <see cref="Token"/><c>-n</c>.</returns>
+    public string TokenAt(int index) => index == 0 || SharedToken ? Token : $"{Token}-{index + 1}";
+
     /// <summary>Token bucket rate per auth token; 0 turns rate limiting off.</summary>
     public double RequestsPerSecond { get; set; } = 100;
 
@@ -30,7 +54,7 @@ public sealed class SimulatorOptions
     /// <summary>Largest request accepted, request line and headers and body together; beyond it, 413.</summary>
     public int MaxRequestBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>Events generated over the hour before start.</summary>
+    /// <summary>Events generated over the hour before start (across all brands).</summary>
     public int Backlog { get; set; }
 
     /// <summary>How far back the backlog reaches.</summary>
@@ -40,7 +64,7 @@ public sealed class SimulatorOptions
     /// <value>Default: zero (the backlog ends at start).</value>
     public TimeSpan BacklogAge { get; set; }
 
-    /// <summary>Live events per second (0: none).</summary>
+    /// <summary>Live events per second across all brands (0: none).</summary>
     public double LiveRate { get; set; }
 
     /// <summary>Share of generated events whose eventTime lags their receipt by up to <see cref="MaxLate"/>.</summary>
@@ -89,6 +113,7 @@ public sealed class SimulatorOptions
         Require(!string.IsNullOrEmpty(BrandId), nameof(BrandId), "is required");
         Require(RequestsPerSecond >= 0, nameof(RequestsPerSecond), "must be 0 (off) or more");
         Require(Burst >= 1, nameof(Burst), "must be at least 1");
+        Require(Brands is >= 1 and <= 100_000, nameof(Brands), "must be between 1 and 100,000");
         Require(Backlog >= 0, nameof(Backlog), "must be 0 or more");
         Require(BacklogSpan > TimeSpan.Zero, nameof(BacklogSpan), "must be positive");
         Require(BacklogAge >= TimeSpan.Zero, nameof(BacklogAge), "must be 0 or more");

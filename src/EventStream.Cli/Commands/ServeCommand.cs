@@ -25,10 +25,12 @@ internal static class ServeCommand
         var burst = new Option<int>("--burst") { Description = "Token bucket burst", DefaultValueFactory = _ => defaults.Burst };
         var inclusive = new Option<bool>("--inclusive-bounds") { Description = "Treat start/end as inclusive (the documented reading is exclusive)" };
         var gzip = new Option<bool>("--gzip") { Description = "Compress pages with gzip when the client accepts it (as a gateway does)" };
+        var brands = new Option<int>("--brands") { Description = "Client/account/brand combinations to host: --brand, then --brand2, --brand3, … (backlog and live traffic spread across them)", DefaultValueFactory = _ => 1 };
+        var sharedToken = new Option<bool>("--shared-token") { Description = "All brands accept --token (one rate-limit bucket); otherwise brand N accepts TOKEN-N" };
 
         var command = new Command("serve", "Run the simulated Intilery Events API on 127.0.0.1. The first line printed is the base URL for --base-url.")
         {
-            port, token, client, account, brand, backlog, backlogAge, liveRate, lateShare, maxLate, errorRate, seed, rateLimit, burst, inclusive, gzip,
+            port, token, client, account, brand, backlog, backlogAge, liveRate, lateShare, maxLate, errorRate, seed, rateLimit, burst, inclusive, gzip, brands, sharedToken,
         };
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
@@ -50,6 +52,8 @@ internal static class ServeCommand
                 Burst = parse.GetValue(burst),
                 InclusiveBounds = parse.GetValue(inclusive),
                 Compression = parse.GetValue(gzip),
+                Brands = parse.GetValue(brands),
+                SharedToken = parse.GetValue(sharedToken),
             };
             try
             {
@@ -73,8 +77,10 @@ internal static class ServeCommand
             await using IntilerySimulator simulator = await IntilerySimulator.StartAsync(options, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync(simulator.BaseUrl.ToString()).ConfigureAwait(false);
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            string brandsServed = options.Brands == 1 ? $"{options.ClientId}/{options.AccountId}/{options.BrandId}"
+                : $"{options.Brands} brands ({simulator.Brands[0]} … {simulator.Brands[^1]}; tokens {(options.SharedToken ? "shared" : "TOKEN-N for brand N")})";
             await error.WriteLineAsync(
-                $"Serving {simulator.EventCount} events for {options.ClientId}/{options.AccountId}/{options.BrandId} at {simulator.BaseUrl} "
+                $"Serving {simulator.EventCount} events for {brandsServed} at {simulator.BaseUrl} "
                 + $"(live {options.LiveRate}/s, limit {(options.RequestsPerSecond > 0 ? $"{options.RequestsPerSecond}/s burst {options.Burst}" : "off")}). Ctrl+C stops.").ConfigureAwait(false);
             try
             {

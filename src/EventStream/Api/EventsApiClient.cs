@@ -45,21 +45,22 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
         _options = options.Clone();
         _logger = _options.Logger;
         _eventsUrl = BuildEventsUrl(_options);
-        _http = new HttpClient(
-            handler ?? new SocketsHttpHandler
-            {
-                AllowAutoRedirect = false, // a redirect would carry the token to wherever it points
-                AutomaticDecompression = DecompressionMethods.All,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                ConnectTimeout = _options.ConnectTimeout,
-            },
-            handler is null || disposeHandler)
+        _http = new HttpClient(handler ?? DefaultHandler(_options.ConnectTimeout), handler is null || disposeHandler)
         {
             Timeout = Timeout.InfiniteTimeSpan, // each attempt has its own timeout on the options' clock
         };
         _limiter = SharedRateLimiter.Rent(_options.AuthToken, _options.RequestsPerSecond, _options.Burst, _options.TimeProvider);
         _pipeline = BuildPipeline();
     }
+
+    /// <summary>The handler a client makes for itself (and a feed group shares): never follows redirects, decompresses.</summary>
+    internal static SocketsHttpHandler DefaultHandler(TimeSpan connectTimeout) => new()
+    {
+        AllowAutoRedirect = false, // a redirect would carry the token to wherever it points
+        AutomaticDecompression = DecompressionMethods.All,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        ConnectTimeout = connectTimeout,
+    };
 
     /// <summary>The options the client was created with (without the token in its <see cref="object.ToString"/>).</summary>
     public EventsApiOptions Options => _options.Clone();

@@ -107,4 +107,60 @@ public class SharedRateLimiterTests
 
         Assert.Equal(capacity, limiter.AvailableTokens);
     }
+
+    /// <summary>
+    /// Fairness between feeds on one token: three feeds catching up (each always with its next request waiting) and one
+    /// live feed polling once a second. Waiters are served in arrival order and a feed has one request waiting at a time,
+    /// so the live poll waits at most one token per other feed — it is never starved — and the catch-ups share the rest
+    /// evenly. (FeedGroup relies on this; the end-to-end delivery delay is measured in RESULTS.md "Many feeds".)
+    /// </summary>
+    [Fact]
+    public async Task OneToken_ManyCatchingUp_ALivePollWaitsAtMostATokenPerOtherFeed()
+    {
+        var time = new FakeTimeProvider();
+        using SharedRateLimiter limiter = SharedRateLimiter.Rent("token-" + Guid.NewGuid(), requestsPerSecond: 10, burst: 1, time);
+        limiter.OnResponse();
+        using var stop = new CancellationTokenSource();
+        int[] bulk = new int[3];
+        Task[] catchingUp = [.. Enumerable.Range(0, 3).Select(i => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await limiter.AcquireAsync(stop.Token);
+                Interlocked.Increment(ref bulk[i]);
+            }
+        }))];
+        var waits = new List<TimeSpan>();
+        Task live = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), time, stop.Token);
+                long asked = time.GetTimestamp();
+                await limiter.AcquireAsync(stop.Token);
+                lock (waits)
+                {
+                    waits.Add(time.GetElapsedTime(asked));
+                }
+            }
+        });
+
+        for (int step = 0; step < 2_000; step++) // 20 simulated seconds
+        {
+            time.Advance(TimeSpan.FromMilliseconds(10));
+            await Task.Delay(1);
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll([.. catchingUp, live]).ContinueWith(static _ => { }, TaskScheduler.Default);
+
+        lock (waits)
+        {
+            Assert.InRange(waits.Count, 15, 20);
+            Assert.All(waits, w => Assert.True(w <= TimeSpan.FromMilliseconds(410), $"the live poll waited {w.TotalMilliseconds} ms"));
+        }
+
+        Assert.InRange(bulk.Sum(), 150, 200); // the token's whole rate is used
+        Assert.True(bulk.Max() - bulk.Min() <= 3, $"the catch-ups got {string.Join(", ", bulk)} tokens");
+    }
 }
