@@ -85,6 +85,21 @@ public static class Program
             return;
         }
 
+        if (args is ["feeds", string feedCount, ..] && args.Length <= 3)
+        {
+            Console.WriteLine($"# {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}; one process, N live feeds at 1 event/s each");
+            Console.WriteLine("| feeds | CPU (of one core) | RSS (max) | managed per feed | requests/s | delivery delay p50 / p99 | every event once |");
+            Console.WriteLine("|---|---|---|---|---|---|---|");
+            await ManyFeeds.RunAsync(int.Parse(feedCount, System.Globalization.CultureInfo.InvariantCulture), args.Length == 3 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 75);
+            return;
+        }
+
+        if (args is ["fairness"])
+        {
+            await ManyFeeds.FairnessAsync();
+            return;
+        }
+
         if (args is ["pipeline", string part])
         {
             // For profilers: one pipeline part on a loop for about ten seconds.

@@ -40,8 +40,10 @@ public sealed class SimulatorProcess : IDisposable
     /// <param name="burst">The server's token bucket burst.</param>
     /// <param name="gzip">Whether the server compresses pages for clients that accept gzip.</param>
     /// <param name="liveRate">Live events per second (none by default).</param>
+    /// <param name="brands">Brands served (<c>--brands</c>; brand N accepts the token <c>-N</c>).</param>
+    /// <param name="sharedToken">Whether every brand accepts the one token (<c>--shared-token</c>).</param>
     /// <returns>The running server.</returns>
-    public static SimulatorProcess Start(int backlog, double requestsPerSecond, int burst, bool gzip = false, double liveRate = 0)
+    public static SimulatorProcess Start(int backlog, double requestsPerSecond, int burst, bool gzip = false, double liveRate = 0, int brands = 1, bool sharedToken = false)
     {
         string token = "bench-" + Guid.NewGuid().ToString("N");
         ProcessStartInfo info = CliStartInfo();
@@ -50,6 +52,7 @@ public sealed class SimulatorProcess : IDisposable
             "serve", "--port", "0", "--token", token, "--backlog", backlog.ToString(CultureInfo.InvariantCulture),
             "--backlog-age", "1h", "--live-rate", liveRate.ToString(CultureInfo.InvariantCulture), "--late-share", "0", "--seed", "7",
             "--rate-limit", requestsPerSecond.ToString(CultureInfo.InvariantCulture), "--burst", burst.ToString(CultureInfo.InvariantCulture),
+            "--brands", brands.ToString(CultureInfo.InvariantCulture),
         })
         {
             info.ArgumentList.Add(arg);
@@ -58,6 +61,11 @@ public sealed class SimulatorProcess : IDisposable
         if (gzip)
         {
             info.ArgumentList.Add("--gzip");
+        }
+
+        if (sharedToken)
+        {
+            info.ArgumentList.Add("--shared-token");
         }
 
         Process process = Process.Start(info)!;
