@@ -26,30 +26,15 @@ public sealed class FileCheckpointStore : ICheckpointStore
             return null;
         }
 
+        byte[] json = await File.ReadAllBytesAsync(Path, cancellationToken).ConfigureAwait(false);
         try
         {
-            FileStream stream = File.OpenRead(Path);
-            await using (stream.ConfigureAwait(false))
-            {
-                FeedCheckpoint checkpoint = await JsonSerializer.DeserializeAsync(stream, CheckpointJson.Default.FeedCheckpoint, cancellationToken).ConfigureAwait(false)
-                    ?? throw new InvalidDataException($"Checkpoint file {Path} is empty.");
-                return Validated(checkpoint);
-            }
+            return FeedCheckpoint.FromUtf8Json(json);
         }
-        catch (JsonException ex)
+        catch (InvalidDataException ex)
         {
-            throw new InvalidDataException($"Checkpoint file {Path} is not a valid checkpoint: {ex.Message}", ex);
+            throw new InvalidDataException($"Checkpoint file {Path} is {ex.Message}", ex);
         }
-    }
-
-    // JSON that deserializes is not yet a checkpoint: members may be null or missing (found by fuzzing the loader).
-    private FeedCheckpoint Validated(FeedCheckpoint checkpoint)
-    {
-        string? problem = checkpoint.Query is null ? "it has no query"
-            : checkpoint.Seen is null ? "it has no seen list"
-            : checkpoint.Seen.Any(s => s is null || string.IsNullOrEmpty(s.EventId)) ? "a seen event has no id"
-            : null;
-        return problem is null ? checkpoint : throw new InvalidDataException($"Checkpoint file {Path} is not a valid checkpoint: {problem}.");
     }
 
     /// <inheritdoc />

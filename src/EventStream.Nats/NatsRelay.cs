@@ -1,0 +1,432 @@
+using System.Collections.Concurrent;
+using System.Text;
+using EventStream.Api;
+using EventStream.Feed;
+using EventStream.Parsing;
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using NATS.Client.KeyValueStore;
+
+namespace EventStream.Nats;
+
+/// <summary>
+/// Publishes feeds into a JetStream stream, exactly once, shared among any number of relay processes.
+/// <list type="bullet">
+/// <item>Each event goes to <c>{prefix}.{client}.{account}.{brand}.{eventAction}</c>, its JSON exactly as received, with
+/// <c>Nats-Msg-Id</c> = eventId; the stream's duplicate window drops what a restart publishes again.</item>
+/// <item>A feed's checkpoint (in <c>{prefix}-checkpoints</c>, compare-and-set) advances only past batches the server
+/// acknowledged.</item>
+/// <item>Relays share the feeds through leases in <c>{prefix}-leases</c> (create-if-absent, renewed by revision, expired
+/// by the bucket's age limit) and announce themselves in <c>{prefix}-members</c>: each takes about its share, so feeds
+/// rebalance when relays join or leave, and a dead relay's feeds resume on the others after the lease time.</item>
+/// </list>
+/// </summary>
+public sealed class NatsRelay
+{
+    private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> Payload = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
+    private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
+    private readonly NatsRelayOptions _options;
+    private readonly NatsJSContext _js;
+    private readonly NatsKVContext _kv;
+    private readonly Dictionary<string, RelayFeed> _feeds;
+    private readonly ConcurrentDictionary<string, Owned> _owned = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly ILogger? _log;
+    private INatsKVStore? _leases;
+    private INatsKVStore? _members;
+    private INatsKVStore? _checkpoints;
+    private long _published;
+    private long _duplicates;
+    private int _memberCount = 1;
+
+    /// <summary>Creates a relay (nothing happens until <see cref="RunAsync"/>).</summary>
+    /// <param name="nats">The connection (the relay does not dispose it).</param>
+    /// <param name="feeds">The feeds the relays share; every relay should be given the same list.</param>
+    /// <param name="options">Stream, buckets, lease time; validated now.</param>
+    /// <exception cref="ArgumentException">An option is invalid, or two feeds have the same client/account/brand.</exception>
+    public NatsRelay(INatsConnection nats, IEnumerable<RelayFeed> feeds, NatsRelayOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(nats);
+        ArgumentNullException.ThrowIfNull(feeds);
+        _options = options ?? new NatsRelayOptions();
+        _options.Validate();
+        _feeds = new Dictionary<string, RelayFeed>(StringComparer.Ordinal);
+        foreach (RelayFeed feed in feeds)
+        {
+            if (!_feeds.TryAdd(feed.Key, feed))
+            {
+                throw new ArgumentException($"Two feeds are for {feed}.", nameof(feeds));
+            }
+        }
+
+        _js = new NatsJSContext((NatsConnection)nats);
+        _kv = new NatsKVContext(_js);
+        _time = _options.TimeProvider;
+        _log = _options.Logger;
+    }
+
+    /// <summary>This relay's instance id.</summary>
+    public string InstanceId => _options.InstanceId;
+
+    /// <summary>The feeds this relay publishes now (their keys).</summary>
+    public IReadOnlyCollection<string> OwnedFeeds => [.. _owned.Keys];
+
+    /// <summary>Events the server acknowledged as new in the stream.</summary>
+    public long Published => Interlocked.Read(ref _published);
+
+    /// <summary>Events the server acknowledged as duplicates (published again after a restart or takeover, and dropped).</summary>
+    public long Duplicates => Interlocked.Read(ref _duplicates);
+
+    /// <summary>Relays seen in the members bucket at the last renewal (this one included).</summary>
+    public int Members => Volatile.Read(ref _memberCount);
+
+    /// <summary>Creates (or updates) the stream with the options' subjects and duplicate window.</summary>
+    /// <param name="js">JetStream.</param>
+    /// <param name="options">The relay's options.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task.</returns>
+    public static async Task EnsureStreamAsync(INatsJSContext js, NatsRelayOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(js);
+        ArgumentNullException.ThrowIfNull(options);
+        await js.CreateOrUpdateStreamAsync(
+            new StreamConfig(options.StreamName, [$"{options.SubjectPrefix}.>"])
+            {
+                DuplicateWindow = options.DuplicateWindow,
+                Storage = StreamConfigStorage.File,
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs until cancelled: sets up the stream and buckets, then takes and renews leases, publishing the feeds it holds.
+    /// On cancellation each feed stops (its checkpoint saved after the last acknowledged batch), its lease is released
+    /// and the relay leaves the members bucket, so the others take over at once rather than after the lease time.
+    /// </summary>
+    /// <param name="cancellationToken">Stops the relay.</param>
+    /// <returns>A task that completes when the relay has stopped.</returns>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await EnsureStreamAsync(_js, _options, cancellationToken).ConfigureAwait(false);
+        _leases = await _kv.CreateOrUpdateStoreAsync(new NatsKVConfig(_options.Bucket("leases")) { MaxAge = _options.LeaseTime, History = 1 }, cancellationToken).ConfigureAwait(false);
+        _members = await _kv.CreateOrUpdateStoreAsync(new NatsKVConfig(_options.Bucket("members")) { MaxAge = _options.LeaseTime, History = 1 }, cancellationToken).ConfigureAwait(false);
+        _checkpoints = await _kv.CreateOrUpdateStoreAsync(new NatsKVConfig(_options.Bucket("checkpoints")) { History = 1 }, cancellationToken).ConfigureAwait(false);
+        if (_log is not null)
+        {
+            RelayLog.Started(_log, InstanceId, _feeds.Count, _options.StreamName, _options.LeaseTime);
+        }
+        try
+        {
+            TimeSpan every = _options.LeaseTime / 4;
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await BalanceAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    if (_log is not null)
+                    {
+                        RelayLog.LeasesFailing(_log, InstanceId, ex.Message, every);
+                    }
+                }
+
+                DropExpired();
+                await Task.Delay(every, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await Task.WhenAll(_owned.Values.Select(o => ReleaseAsync(o, "stopping"))).ConfigureAwait(false);
+            try
+            {
+                await _members.DeleteAsync(NatsNames.Escape(InstanceId), cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (NatsException)
+            {
+                // gone with the connection: its entry expires after the lease time
+            }
+
+            if (_log is not null)
+            {
+                RelayLog.Stopped(_log, InstanceId, Published, Duplicates);
+            }
+        }
+    }
+
+    // One renewal round: announce this relay, renew what it holds, give up what is over its share, take what is free.
+    private async Task BalanceAsync(CancellationToken cancellationToken)
+    {
+        string me = NatsNames.Escape(InstanceId);
+        await _members!.PutAsync(me, Encoding.UTF8.GetBytes(InstanceId), Raw, cancellationToken).ConfigureAwait(false);
+        var members = new List<string>();
+        await foreach (string key in _members.GetKeysAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            members.Add(key);
+        }
+
+        if (!members.Contains(me))
+        {
+            members.Add(me);
+        }
+
+        Volatile.Write(ref _memberCount, members.Count);
+        int share = (_feeds.Count + members.Count - 1) / members.Count;
+
+        foreach (Owned owned in _owned.Values)
+        {
+            NatsResult<ulong> renewed = await _leases!.TryUpdateAsync(owned.Feed.Key, Encoding.UTF8.GetBytes(InstanceId), owned.LeaseRevision, Raw, cancellationToken).ConfigureAwait(false);
+            if (renewed.Success)
+            {
+                owned.LeaseRevision = renewed.Value;
+                owned.RenewedAt = _time.GetTimestamp();
+            }
+            else if (renewed.Error is NatsKVWrongLastRevisionException or NatsKVKeyNotFoundException or NatsKVKeyDeletedException)
+            {
+                Lose(owned, "its lease was taken or expired");
+            }
+        }
+
+        // Over the share (a relay joined): hand feeds back, checkpoint saved, for the newcomer to take.
+        foreach (Owned owned in _owned.Values.OrderBy(o => o.Feed.Key, StringComparer.Ordinal).Skip(share).ToList())
+        {
+            await ReleaseAsync(owned, $"rebalancing to {members.Count} relays").ConfigureAwait(false);
+        }
+
+        // Under it: take free feeds, each relay trying them in its own order so that they do not all race for the same one.
+        if (_owned.Count < share)
+        {
+            foreach (RelayFeed feed in _feeds.Values.Where(f => !_owned.ContainsKey(f.Key)).OrderBy(f => Hash(me, f.Key)))
+            {
+                if (_owned.Count >= share || cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                NatsResult<ulong> taken = await _leases!.TryCreateAsync(feed.Key, Encoding.UTF8.GetBytes(InstanceId), Raw, cancellationToken).ConfigureAwait(false);
+                if (taken.Success)
+                {
+                    Start(feed, taken.Value);
+                }
+            }
+        }
+    }
+
+    // A lease not renewed for two thirds of its time may be someone else's soon: stop publishing that feed.
+    private void DropExpired()
+    {
+        foreach (Owned owned in _owned.Values)
+        {
+            if (_time.GetElapsedTime(owned.RenewedAt) > _options.LeaseTime * 2 / 3)
+            {
+                Lose(owned, $"its lease could not be renewed for {_time.GetElapsedTime(owned.RenewedAt).TotalSeconds:F0} s");
+            }
+            else if (owned.Loop.IsCompleted && owned.Loop.IsFaulted)
+            {
+                // The feed ended on its own (a permanent API error, a checkpoint conflict): let it go, to be taken again.
+                _ = ReleaseAsync(owned, $"its feed ended: {owned.Loop.Exception?.GetBaseException().Message}");
+            }
+        }
+    }
+
+    private void Start(RelayFeed feed, ulong leaseRevision)
+    {
+        var owned = new Owned(feed, leaseRevision, _time.GetTimestamp());
+        _owned[feed.Key] = owned;
+        owned.Loop = Task.Run(() => PublishAsync(owned, owned.Stop.Token));
+        if (_log is not null)
+        {
+            RelayLog.Took(_log, InstanceId, feed);
+        }
+    }
+
+    // Lost (someone else may own it now): stop publishing at once; its checkpoint's compare-and-set keeps it consistent.
+    private void Lose(Owned owned, string reason)
+    {
+        if (_owned.TryRemove(owned.Feed.Key, out _))
+        {
+            if (_log is not null)
+            {
+                RelayLog.Lost(_log, InstanceId, owned.Feed, reason);
+            }
+
+            owned.Stop.Cancel();
+        }
+    }
+
+    // Released: stop the feed (its checkpoint saved), then free the lease for another relay.
+    private async Task ReleaseAsync(Owned owned, string reason)
+    {
+        if (!_owned.TryRemove(owned.Feed.Key, out _))
+        {
+            return;
+        }
+
+        await owned.Stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await owned.Loop.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // its failure was logged by the loop
+        }
+
+        try
+        {
+            await _leases!.DeleteAsync(owned.Feed.Key, new NatsKVDeleteOpts { Revision = owned.LeaseRevision }).ConfigureAwait(false);
+        }
+        catch (NatsException)
+        {
+            // it expires by itself
+        }
+
+        if (_log is not null)
+        {
+            RelayLog.Released(_log, InstanceId, owned.Feed, reason);
+        }
+    }
+
+    private async Task PublishAsync(Owned owned, CancellationToken cancellationToken)
+    {
+        RelayFeed def = owned.Feed;
+        var store = new JetStreamCheckpointStore(_checkpoints!, def.Key);
+        FeedStart start = await ResolveStartAsync(def, cancellationToken).ConfigureAwait(false);
+        var api = new EventsApiOptions
+        {
+            BaseUrl = def.BaseUrl ?? _options.BaseUrl,
+            ClientId = def.ClientId,
+            AccountId = def.AccountId,
+            BrandId = def.BrandId,
+            AuthToken = def.AuthToken,
+            Logger = _log,
+            TimeProvider = _time,
+        };
+        _options.ConfigureApi?.Invoke(api);
+        var options = new FeedOptions { Start = start, Include = def.Include, Exclude = def.Exclude, CheckpointStore = store, Logger = _log, TimeProvider = _time };
+        _options.ConfigureFeed?.Invoke(options);
+        var feed = new EventFeed(api, options);
+        await using (feed.ConfigureAwait(false))
+        {
+            try
+            {
+                await foreach (IReadOnlyList<IntileryEvent> batch in feed.ReadBatchesAsync(_options.MaxBatchSize, cancellationToken).ConfigureAwait(false))
+                {
+                    await PublishBatchAsync(def, batch, cancellationToken).ConfigureAwait(false);
+                    if (store.Conflicted)
+                    {
+                        throw new CheckpointConflictException($"Checkpoint {def.Key} was saved by another relay: this one stops publishing {def}.");
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // stopped: the batch being published, if any, was not taken, so the checkpoint stays before it
+            }
+            catch (Exception ex)
+            {
+                if (_log is not null)
+                {
+                    RelayLog.FeedEnded(_log, InstanceId, def, ex.Message);
+                }
+
+                throw;
+            }
+        }
+    }
+
+    // Every event of the batch acknowledged (new or duplicate) before the feed is asked for the next batch; a failed
+    // publish is retried (the eventId makes it idempotent) until it succeeds or the feed is stopped.
+    private async Task PublishBatchAsync(RelayFeed def, IReadOnlyList<IntileryEvent> batch, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var acks = new Task<PubAckResponse>[batch.Count];
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    IntileryEvent e = batch[i];
+                    var headers = new NatsHeaders { ["Nats-Msg-Id"] = e.EventId };
+                    string subject = NatsNames.Subject(_options.SubjectPrefix, def.ClientId, def.AccountId, def.BrandId, e.EventAction);
+                    acks[i] = _js.PublishAsync(subject, e.Json, Payload, headers: headers, cancellationToken: cancellationToken).AsTask();
+                }
+
+                foreach (Task<PubAckResponse> ack in acks)
+                {
+                    PubAckResponse response = await ack.ConfigureAwait(false);
+                    if (response.Duplicate)
+                    {
+                        Interlocked.Increment(ref _duplicates); // already in the stream: dropped by its duplicate window
+                        continue;
+                    }
+
+                    response.EnsureSuccess();
+                    Interlocked.Increment(ref _published);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (ex is NatsException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            {
+                TimeSpan delay = TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * Math.Pow(2, Math.Min(attempt, 6))));
+                if (_log is not null)
+                {
+                    RelayLog.PublishRetrying(_log, InstanceId, batch.Count, def, ex.Message, attempt, delay);
+                }
+
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    // "Now" is fixed by the first relay to own the feed and recorded, so that a takeover before any checkpoint has no gap.
+    private async Task<FeedStart> ResolveStartAsync(RelayFeed def, CancellationToken cancellationToken)
+    {
+        if (def.Start != FeedStart.Now)
+        {
+            return def.Start;
+        }
+
+        string key = def.Key + ".start";
+        byte[] now = Encoding.UTF8.GetBytes(_time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        NatsResult<ulong> created = await _checkpoints!.TryCreateAsync(key, now, Raw, cancellationToken).ConfigureAwait(false);
+        if (!created.Success)
+        {
+            NatsKVEntry<byte[]> entry = await _checkpoints.GetEntryAsync(key, serializer: Raw, cancellationToken: cancellationToken).ConfigureAwait(false);
+            now = entry.Value ?? now;
+        }
+
+        return FeedStart.At(DateTimeOffset.Parse(Encoding.UTF8.GetString(now), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind));
+    }
+
+    private static ulong Hash(string a, string b)
+    {
+        ulong hash = 14695981039346656037;
+        foreach (char c in a + "\n" + b)
+        {
+            hash = (hash ^ c) * 1099511628211;
+        }
+
+        return hash;
+    }
+
+    private sealed class Owned(RelayFeed feed, ulong leaseRevision, long renewedAt)
+    {
+        public RelayFeed Feed { get; } = feed;
+
+        public ulong LeaseRevision { get; set; } = leaseRevision;
+
+        public long RenewedAt { get; set; } = renewedAt;
+
+        public CancellationTokenSource Stop { get; } = new();
+
+        public Task Loop { get; set; } = Task.CompletedTask;
+    }
+}

@@ -1,0 +1,176 @@
+using System.Text;
+using EventStream.Feed;
+using EventStream.Nats;
+using EventStream.Simulator;
+using EventStream.Tests.Infrastructure;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.KeyValueStore;
+
+namespace EventStream.Tests.Nats;
+
+/// <summary>Relays over the simulator into a real nats-server: exactly once into the stream, failover, rebalancing.</summary>
+[Collection(Alone.Name)] // lease timing in real time
+public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private readonly CapturingLogger _log = new();
+
+    private sealed record Stored(string Subject, string? MsgId, byte[] Data);
+
+    private NatsRelayOptions Options(IntilerySimulator simulator, string instance) => new()
+    {
+        InstanceId = instance,
+        Logger = _log,
+        BaseUrl = simulator.BaseUrl,
+        LeaseTime = TimeSpan.FromSeconds(2),
+        ConfigureApi = o => (o.RetryBaseDelay, o.MaxRetryDelay) = (TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(50)),
+        ConfigureFeed = o => o.MaxLateness = TimeSpan.FromSeconds(2),
+    };
+
+    private static RelayFeed[] Feeds(IntilerySimulator simulator, FeedStart start)
+        => [.. simulator.Brands.Select(b => new RelayFeed { ClientId = b.ClientId, AccountId = b.AccountId, BrandId = b.BrandId, AuthToken = b.Token, Start = start })];
+
+    // Everything in the stream, in order.
+    private static async Task<List<Stored>> ReadStreamAsync(NatsConnection nats, string stream = "INTILERY")
+    {
+        var js = new NatsJSContext(nats);
+        INatsJSStream info = await js.GetStreamAsync(stream);
+        long count = (long)info.Info.State.Messages;
+        var all = new List<Stored>();
+        if (count == 0)
+        {
+            return all;
+        }
+
+        INatsJSConsumer reader = await js.CreateOrderedConsumerAsync(stream);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await foreach (NatsJSMsg<byte[]> m in reader.ConsumeAsync(NatsRawSerializer<byte[]>.Default, cancellationToken: timeout.Token))
+        {
+            all.Add(new Stored(m.Subject, m.Headers?["Nats-Msg-Id"].ToString(), m.Data ?? []));
+            if (all.Count == count)
+            {
+                break;
+            }
+        }
+
+        return all;
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan within, string what)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(clock.Elapsed < within, $"not within {within}: {what}");
+            await Task.Delay(100);
+        }
+    }
+
+    private static async Task<long> CountAsync(NatsConnection nats) => (long)(await new NatsJSContext(nats).GetStreamAsync("INTILERY")).Info.State.Messages;
+
+    [Fact]
+    public async Task Relay_PublishesEveryEventOnce_AsReceived_AndARepublishAfterACrashIsDroppedByTheServer()
+    {
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.Brands = 2; o.Backlog = 1_000; o.BacklogAge = TimeSpan.FromHours(1); });
+        await using NatsServer server = await NatsServer.StartAsync();
+        await using NatsConnection nats = server.Connect();
+
+        using (var stop = new CancellationTokenSource())
+        {
+            var relay = new NatsRelay(nats, Feeds(simulator, FeedStart.Beginning), Options(simulator, "one"));
+            Task running = relay.RunAsync(stop.Token);
+            await UntilAsync(async () => relay.Published >= 1_000, TimeSpan.FromSeconds(60), "1,000 events published");
+            await stop.CancelAsync();
+            await running;
+        }
+
+        List<Stored> stored = await ReadStreamAsync(nats);
+        var expected = simulator.Brands.SelectMany(b => b.Snapshot().Select(e => (Brand: b.BrandId, Event: e))).ToDictionary(x => x.Event.EventId);
+        Assert.Equal(1_000, stored.Count);
+        Assert.Equal(expected.Keys.Order(), stored.Select(s => s.MsgId!).Order()); // every event once; Nats-Msg-Id = eventId
+        Assert.All(stored, s =>
+        {
+            (string brand, SimulatedEvent e) = expected[s.MsgId!];
+            Assert.Equal($"intilery.demo.demo.{brand}.{e.Action}", s.Subject);
+            Assert.Equal(e.Json, s.Data); // the JSON exactly as received
+        });
+
+        // As if the relay had crashed before saving anything: its successor publishes everything again; the stream's
+        // duplicate window drops all of it.
+        INatsKVStore checkpoints = await new NatsKVContext(new NatsJSContext(nats)).GetStoreAsync("eventstream-checkpoints");
+        foreach (SimulatedBrand brand in simulator.Brands)
+        {
+            await checkpoints.PurgeAsync(NatsNames.FeedKey(brand.ClientId, brand.AccountId, brand.BrandId));
+        }
+
+        using (var stop = new CancellationTokenSource())
+        {
+            var again = new NatsRelay(nats, Feeds(simulator, FeedStart.Beginning), Options(simulator, "two"));
+            Task running = again.RunAsync(stop.Token);
+            await UntilAsync(async () => again.Duplicates >= 1_000 || again.Published > 0, TimeSpan.FromSeconds(20), $"1,000 events published again: {string.Join("\n", _log.Lines)}");
+            await stop.CancelAsync();
+            await running;
+            Assert.Equal(0, again.Published);
+        }
+
+        Assert.Equal(1_000, await CountAsync(nats));
+    }
+
+    [Fact]
+    public async Task RelaysShareTheFeeds_AJoiningRelayGetsItsShare_AKilledOnesFeedsResumeOnTheOther_NothingLostOrRepeated()
+    {
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.Brands = 4; o.Backlog = 400; o.BacklogAge = TimeSpan.FromMinutes(30); o.LiveRate = 20; });
+        await using NatsServer server = await NatsServer.StartAsync();
+        await using NatsConnection observer = server.Connect();
+        DateTimeOffset started = DateTimeOffset.UtcNow;
+        RelayFeed[] feeds = Feeds(simulator, FeedStart.Beginning);
+
+        // A alone: it takes all four.
+        NatsConnection aConnection = server.Connect();
+        using var stopA = new CancellationTokenSource();
+        var a = new NatsRelay(aConnection, feeds, Options(simulator, "a"));
+        Task runningA = a.RunAsync(stopA.Token);
+        await UntilAsync(async () => a.OwnedFeeds.Count == 4, TimeSpan.FromSeconds(20), "A owns 4 feeds");
+
+        // B joins: the feeds rebalance, two each.
+        await using NatsConnection bConnection = server.Connect();
+        using var stopB = new CancellationTokenSource();
+        var b = new NatsRelay(bConnection, feeds, Options(simulator, "b"));
+        Task runningB = b.RunAsync(stopB.Token);
+        await UntilAsync(async () => a.OwnedFeeds.Count == 2 && b.OwnedFeeds.Count == 2, TimeSpan.FromSeconds(20), "two feeds each");
+
+        // A dies (its connection gone, nothing released): after the lease time B has all four.
+        await Task.Delay(2_000);
+        var killed = System.Diagnostics.Stopwatch.StartNew();
+        await aConnection.DisposeAsync();
+        await UntilAsync(async () => b.OwnedFeeds.Count == 4, TimeSpan.FromSeconds(20), "B owns 4 feeds after A died");
+        TimeSpan failover = killed.Elapsed;
+        await stopA.CancelAsync();
+        await runningA.ContinueWith(static _ => { }, TaskScheduler.Default);
+
+        // Let B publish a while, then compare the stream with what the simulator holds (settled part).
+        await Task.Delay(5_000);
+        DateTimeOffset settledTo = DateTimeOffset.UtcNow.AddSeconds(-4);
+        await Task.Delay(2_000);
+        await stopB.CancelAsync();
+        await runningB;
+
+        List<Stored> stored = await ReadStreamAsync(observer);
+        Assert.Equal(stored.Count, stored.Select(s => s.MsgId).Distinct().Count()); // nothing twice in the stream
+        var ids = stored.Select(s => s.MsgId!).ToHashSet();
+        var missing = simulator.Snapshot().Where(e => e.ReceivedTime <= settledTo && !ids.Contains(e.EventId)).ToList();
+        foreach (string line in _log.Lines)
+        {
+            output.WriteLine(line);
+        }
+
+        foreach (SimulatedEvent e in missing.Take(20))
+        {
+            output.WriteLine($"missing {e.EventId} {e.EventTime:HH:mm:ss.fff} received {e.ReceivedTime:HH:mm:ss.fff} settledTo {settledTo:HH:mm:ss.fff} brand {System.Text.Json.JsonDocument.Parse(e.Json).RootElement.GetProperty("brandId")}");
+        }
+
+        Assert.True(missing.Count == 0, $"{missing.Count} events never reached the stream (failover took {failover.TotalSeconds:F1} s)");
+        Assert.True(failover < TimeSpan.FromSeconds(2 + 5), $"failover took {failover.TotalSeconds:F1} s (lease 2 s)");
+        Assert.True(started < settledTo);
+    }
+}
