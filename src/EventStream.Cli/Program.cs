@@ -3,7 +3,7 @@ using EventStream.Cli.Commands;
 
 namespace EventStream.Cli;
 
-/// <summary>The <c>eventstream</c> command: <c>tail</c>, <c>serve</c>, <c>dashboard</c> (<c>relay</c> is to come).</summary>
+/// <summary>The <c>eventstream</c> command: <c>tail</c>, <c>serve</c>, <c>dashboard</c>, <c>relay</c>.</summary>
 internal static class Program
 {
     /// <summary>Exit code for bad arguments (usage printed).</summary>
@@ -18,6 +18,7 @@ internal static class Program
             TailCommand.Create(output, error),
             ServeCommand.Create(output, error),
             DashboardCommand.Create(output, error),
+            RelayCommand.Create(output, error),
         };
         ParseResult parse = root.Parse(args);
         // SIGINT/SIGTERM cancel the command, which then saves its checkpoint and stops its servers. System.CommandLine
