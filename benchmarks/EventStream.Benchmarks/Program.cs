@@ -94,6 +94,12 @@ public static class Program
             return;
         }
 
+        if (args is ["relay", string backlogEvents])
+        {
+            await RelayThroughput.RunAsync(int.Parse(backlogEvents, System.Globalization.CultureInfo.InvariantCulture));
+            return;
+        }
+
         if (args is ["fairness"])
         {
             await ManyFeeds.FairnessAsync();

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using EventStream.Feed;
+using EventStream.Nats;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace EventStream.Benchmarks;
+
+/// <summary>
+/// <c>relay N</c>: the relay's cost. A nats-server (JetStream, file store) and <c>eventstream serve</c> with an N-event
+/// backlog (rate limit off) in their own processes; in this one: (1) the feed alone catching up the backlog (the
+/// baseline), (2) a <see cref="NatsRelay"/> publishing it into the stream — events/s and this process's CPU per event for
+/// both; (3) publish-to-ack latency of single publishes and of 500-event batches; (4) failover: two relays share 4 live
+/// feeds (lease 10 s), one loses its connection, time until the other has all four.
+/// </summary>
+internal static class RelayThroughput
+{
+    public static async Task RunAsync(int backlog)
+    {
+        using SimulatorProcess simulator = SimulatorProcess.Start(backlog, requestsPerSecond: 0, burst: 500, liveRate: 4, brands: 4);
+        using NatsServerProcess server = await NatsServerProcess.StartAsync();
+        Console.WriteLine($"# {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}, backlog {backlog:N0} events over 4 brands, nats-server {server.Url}");
+
+        // (1) Baseline: the four feeds only, reading the backlog.
+        (double feedSeconds, double feedCpu, long feedEvents) = await MeasureAsync(async () =>
+        {
+            await using var group = new FeedGroup();
+            for (int i = 0; i < 4; i++)
+            {
+                group.Add(Brand(i), Api(simulator, i), new FeedOptions { Start = FeedStart.Beginning, Until = DateTimeOffset.UtcNow.AddMinutes(-1) });
+            }
+
+            long n = 0;
+            await foreach (FeedEvent _ in group.ReadAllAsync())
+            {
+                n++;
+            }
+
+            return n;
+        });
+        Console.WriteLine($"feeds alone: {feedEvents:N0} events in {feedSeconds:F1} s = {feedEvents / feedSeconds:N0}/s, {feedCpu / feedEvents * 1e6:F2} µs CPU/event");
+
+        // (2) The relay: the same backlog into JetStream, acknowledged.
+        await using NatsConnection nats = new(new NatsOpts { Url = server.Url });
+        (double relaySeconds, double relayCpu, long published) = await MeasureAsync(async () =>
+        {
+            using var stop = new CancellationTokenSource();
+            var relay = new NatsRelay(nats, Feeds(simulator, FeedStart.Beginning), new NatsRelayOptions { BaseUrl = simulator.BaseUrl, InstanceId = "bench" });
+            Task running = relay.RunAsync(stop.Token);
+            while (relay.Published < feedEvents)
+            {
+                await Task.Delay(50);
+            }
+
+            await stop.CancelAsync();
+            await running;
+            return relay.Published;
+        });
+        Console.WriteLine($"relay: {published:N0} events published and acknowledged in {relaySeconds:F1} s = {published / relaySeconds:N0}/s, "
+            + $"{relayCpu / published * 1e6:F2} µs CPU/event ({(relayCpu / published - feedCpu / feedEvents) * 1e6:F2} µs for publishing); "
+            + $"{published / relayCpu:N0} events per CPU-second");
+
+        // (3) Publish-to-ack latency.
+        var js = new NatsJSContext(nats);
+        await js.CreateOrUpdateStreamAsync(new StreamConfig("LATENCY", ["latency.>"]) { DuplicateWindow = TimeSpan.FromMinutes(5), Storage = StreamConfigStorage.File });
+        byte[] payload = new byte[1_000];
+        var single = new List<double>();
+        for (int i = 0; i < 2_000; i++)
+        {
+            long t = Stopwatch.GetTimestamp();
+            PubAckResponse ack = await js.PublishAsync("latency.one", payload, headers: new NatsHeaders { ["Nats-Msg-Id"] = $"s{i}" });
+            ack.EnsureSuccess();
+            single.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+
+        var batches = new List<double>();
+        for (int b = 0; b < 40; b++)
+        {
+            long t = Stopwatch.GetTimestamp();
+            Task<PubAckResponse>[] acks = [.. Enumerable.Range(0, 500).Select(i => js.PublishAsync("latency.batch", payload, headers: new NatsHeaders { ["Nats-Msg-Id"] = $"b{b}-{i}" }).AsTask())];
+            foreach (PubAckResponse ack in await Task.WhenAll(acks))
+            {
+                ack.EnsureSuccess();
+            }
+
+            batches.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+
+        single.Sort();
+        batches.Sort();
+        Console.WriteLine($"publish→ack, one at a time (1 KB): p50 {single[single.Count / 2]:F2} ms, p99 {single[(int)(single.Count * 0.99)]:F2} ms; "
+            + $"a batch of 500 in flight: p50 {batches[batches.Count / 2]:F1} ms, max {batches[^1]:F1} ms ({500 / batches[batches.Count / 2] * 1000:N0} events/s)");
+
+        // (4) Failover with the default lease (10 s).
+        NatsConnection first = new(new NatsOpts { Url = server.Url });
+        await using NatsConnection second = new(new NatsOpts { Url = server.Url });
+        using var stopAll = new CancellationTokenSource();
+        var a = new NatsRelay(first, Feeds(simulator, FeedStart.Now), new NatsRelayOptions { BaseUrl = simulator.BaseUrl, InstanceId = "a", BucketPrefix = "failover" });
+        var b2 = new NatsRelay(second, Feeds(simulator, FeedStart.Now), new NatsRelayOptions { BaseUrl = simulator.BaseUrl, InstanceId = "b", BucketPrefix = "failover" });
+        Task ra = a.RunAsync(stopAll.Token);
+        Task rb = b2.RunAsync(stopAll.Token);
+        while (a.OwnedFeeds.Count != 2 || b2.OwnedFeeds.Count != 2)
+        {
+            await Task.Delay(100);
+        }
+
+        var clock = Stopwatch.StartNew();
+        await first.DisposeAsync(); // a dies: nothing released
+        while (b2.OwnedFeeds.Count != 4)
+        {
+            await Task.Delay(50);
+        }
+
+        Console.WriteLine($"failover (lease 10 s, renewed every 2.5 s): the survivor owned all 4 feeds {clock.Elapsed.TotalSeconds:F1} s after the other relay's connection died");
+        await stopAll.CancelAsync();
+        await Task.WhenAll(ra, rb).ContinueWith(static _ => { }, TaskScheduler.Default);
+    }
+
+    private static string Brand(int i) => i == 0 ? "DEMO" : $"DEMO{i + 1}";
+
+    private static EventStream.Api.EventsApiOptions Api(SimulatorProcess simulator, int i) => new()
+    {
+        BaseUrl = simulator.BaseUrl, ClientId = "demo", AccountId = "demo", BrandId = Brand(i), AuthToken = i == 0 ? simulator.Token : $"{simulator.Token}-{i + 1}",
+        RequestsPerSecond = 100_000, Burst = 100_000,
+    };
+
+    private static RelayFeed[] Feeds(SimulatorProcess simulator, FeedStart start)
+        => [.. Enumerable.Range(0, 4).Select(i => new RelayFeed
+        {
+            ClientId = "demo", AccountId = "demo", BrandId = Brand(i), AuthToken = i == 0 ? simulator.Token : $"{simulator.Token}-{i + 1}", Start = start,
+        })];
+
+    private static async Task<(double Seconds, double Cpu, long Count)> MeasureAsync(Func<Task<long>> run)
+    {
+        TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        long count = await run();
+        return (clock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds, count);
+    }
+
+    /// <summary>nats-server -js on a free loopback port with a temporary store.</summary>
+    private sealed class NatsServerProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly string _store;
+
+        private NatsServerProcess(Process process, string store, int port) => (_process, _store, Url) = (process, store, $"nats://127.0.0.1:{port}");
+
+        public string Url { get; }
+
+        public static async Task<NatsServerProcess> StartAsync()
+        {
+            int port;
+            using (var probe = new TcpListener(IPAddress.Loopback, 0))
+            {
+                probe.Start();
+                port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            }
+
+            string store = Path.Combine(Path.GetTempPath(), $"nats-bench-{Guid.NewGuid():N}");
+            Process process = Process.Start(new ProcessStartInfo("nats-server", ["-js", "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-sd", store]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            for (int i = 0; i < 100; i++)
+            {
+                try
+                {
+                    using var client = new TcpClient();
+                    await client.ConnectAsync(IPAddress.Loopback, port);
+                    break;
+                }
+                catch (SocketException)
+                {
+                    await Task.Delay(50);
+                }
+            }
+
+            return new NatsServerProcess(process, store, port);
+        }
+
+        public void Dispose()
+        {
+            _process.Kill();
+            _process.WaitForExit();
+            _process.Dispose();
+            Directory.Delete(_store, recursive: true);
+        }
+    }
+}
