@@ -19,13 +19,15 @@ public static class JetStreamEvents
     /// <summary>
     /// Reads the stream through a durable consumer (created if absent): every event from where that consumer left off.
     /// A message is acknowledged when the next event is asked for, so a reader that crashes gets it again (at least once;
-    /// the eventId tells a repeat).
+    /// the eventId tells a repeat). Messages are fetched ahead (up to 100); those a reader that stopped had fetched but
+    /// not taken are delivered again after <paramref name="ackWait"/>.
     /// </summary>
     /// <param name="js">JetStream.</param>
     /// <param name="stream">The stream, e.g. <see cref="NatsRelayOptions.StreamName"/>.</param>
     /// <param name="consumer">The durable consumer's name: readers with the same name share its position (and its work).</param>
     /// <param name="filterSubject">Which subjects, e.g. <c>intilery.acme.*.*.order_completed</c> (see <see cref="NatsNames.Subject"/>); all by default.</param>
     /// <param name="catalog">A catalog to decode typed events with.</param>
+    /// <param name="ackWait">How long a message delivered but not acknowledged waits before it is delivered again; default 30 seconds.</param>
     /// <param name="cancellationToken">Ends the reading.</param>
     /// <returns>The events.</returns>
     public static async IAsyncEnumerable<IntileryEvent> ReadAllAsync(
@@ -34,6 +36,7 @@ public static class JetStreamEvents
         string consumer,
         string? filterSubject = null,
         EventCatalog? catalog = null,
+        TimeSpan? ackWait = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(js);
@@ -45,9 +48,10 @@ public static class JetStreamEvents
             AckPolicy = ConsumerConfigAckPolicy.Explicit,
             DeliverPolicy = ConsumerConfigDeliverPolicy.All,
             FilterSubject = filterSubject,
+            AckWait = ackWait ?? TimeSpan.FromSeconds(30),
         };
         INatsJSConsumer reader = await js.CreateOrUpdateConsumerAsync(stream, config, cancellationToken).ConfigureAwait(false);
-        await foreach (NatsJSMsg<byte[]> message in reader.ConsumeAsync(Raw, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (NatsJSMsg<byte[]> message in reader.ConsumeAsync(Raw, new NatsJSConsumeOpts { MaxMsgs = 100 }, cancellationToken).ConfigureAwait(false))
         {
             foreach (IntileryEvent e in NdjsonEvents.Read(message.Data ?? [], catalog))
             {
@@ -70,7 +74,7 @@ public static class JetStreamEvents
         {
             try
             {
-                await foreach (IntileryEvent e in ReadAllAsync(js, stream, consumer, filterSubject, catalog, cancellationToken).ConfigureAwait(false))
+                await foreach (IntileryEvent e in ReadAllAsync(js, stream, consumer, filterSubject, catalog, cancellationToken: cancellationToken).ConfigureAwait(false))
                 {
                     observer.OnNext(e);
                 }
