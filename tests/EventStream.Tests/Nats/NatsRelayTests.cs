@@ -1,3 +1,4 @@
+using System.Reactive.Linq;
 using System.Text;
 using EventStream.Feed;
 using EventStream.Nats;
@@ -162,6 +163,12 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(expected.Order(), got.Select(e => e.EventId).Distinct().Order());
         Assert.InRange(got.Count, expected.Count, expected.Count + 1); // at least once: the unacknowledged 10th comes again
         Assert.All(got, e => Assert.IsAssignableFrom<EventStream.Typed.PlannedEvent>(e)); // decoded with the catalog
+
+        // The same as an observable: every event of brand DEMO, once, through its own durable consumer.
+        var demo = simulator.Brands[0].Snapshot().Select(e => e.EventId).ToHashSet();
+        IList<EventStream.Parsing.IntileryEvent> observed = await JetStreamEvents.Observe(js, "INTILERY", "demo-brand", "intilery.demo.demo.DEMO.*")
+            .Take(demo.Count).ToList().Timeout(TimeSpan.FromSeconds(30));
+        Assert.Equal(demo.Order(), observed.Select(e => e.EventId).Order());
     }
 
     [Fact]
