@@ -32,6 +32,7 @@ public sealed class NatsRelay
     private readonly NatsKVContext _kv;
     private readonly Dictionary<string, RelayFeed> _feeds;
     private readonly ConcurrentDictionary<string, Owned> _owned = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (int Failures, long Until)> _failed = new(StringComparer.Ordinal); // feeds that ended on an error: not retaken until then
     private readonly TimeProvider _time;
     private readonly ILogger? _log;
     private INatsKVStore? _leases;
@@ -202,7 +203,8 @@ public sealed class NatsRelay
         // Under it: take free feeds, each relay trying them in its own order so that they do not all race for the same one.
         if (_owned.Count < share)
         {
-            foreach (RelayFeed feed in _feeds.Values.Where(f => !_owned.ContainsKey(f.Key)).OrderBy(f => Hash(me, f.Key)))
+            long now = _time.GetTimestamp();
+            foreach (RelayFeed feed in _feeds.Values.Where(f => !_owned.ContainsKey(f.Key) && !(_failed.TryGetValue(f.Key, out var failed) && failed.Until > now)).OrderBy(f => Hash(me, f.Key)))
             {
                 if (_owned.Count >= share || cancellationToken.IsCancellationRequested)
                 {
@@ -229,8 +231,13 @@ public sealed class NatsRelay
             }
             else if (owned.Loop.IsCompleted && owned.Loop.IsFaulted)
             {
-                // The feed ended on its own (a permanent API error, a checkpoint conflict): let it go, to be taken again.
-                _ = ReleaseAsync(owned, $"its feed ended: {owned.Loop.Exception?.GetBaseException().Message}");
+                // The feed ended on its own (a permanent API error such as a revoked token, a checkpoint conflict): let
+                // it go, and do not take it again here for a while (1 min, doubling to 30 min), so a feed that cannot run
+                // costs a log line now and then, not a request every renewal; another relay may try it meanwhile.
+                int failures = _failed.TryGetValue(owned.Feed.Key, out var before) ? before.Failures + 1 : 1;
+                TimeSpan pause = TimeSpan.FromMinutes(Math.Min(30, Math.Pow(2, failures - 1)));
+                _failed[owned.Feed.Key] = (failures, _time.GetTimestamp() + (long)(pause.TotalSeconds * _time.TimestampFrequency));
+                _ = ReleaseAsync(owned, $"its feed ended: {owned.Loop.Exception?.GetBaseException().Message}; not taken again here for {pause.TotalMinutes:F0} min");
             }
         }
     }
@@ -319,6 +326,7 @@ public sealed class NatsRelay
                 await foreach (IReadOnlyList<IntileryEvent> batch in feed.ReadBatchesAsync(_options.MaxBatchSize, cancellationToken).ConfigureAwait(false))
                 {
                     await PublishBatchAsync(def, batch, cancellationToken).ConfigureAwait(false);
+                    _failed.TryRemove(def.Key, out _); // it runs: an earlier failure no longer holds it back
                     if (store.Conflicted)
                     {
                         throw new CheckpointConflictException($"Checkpoint {def.Key} was saved by another relay: this one stops publishing {def}.");

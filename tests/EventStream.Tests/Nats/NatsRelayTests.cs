@@ -118,6 +118,34 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task AFeedThatCannotRun_EndsWithItsReason_AndIsNotRetakenEveryRenewal_TheOthersRun()
+    {
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.Brands = 2; o.Backlog = 200; o.BacklogAge = TimeSpan.FromHours(1); });
+        await using NatsServer server = await NatsServer.StartAsync();
+        await using NatsConnection nats = server.Connect();
+        SimulatedBrand good = simulator.Brands[0], bad = simulator.Brands[1];
+        RelayFeed[] feeds =
+        [
+            new() { ClientId = good.ClientId, AccountId = good.AccountId, BrandId = good.BrandId, AuthToken = good.Token, Start = FeedStart.Beginning },
+            new() { ClientId = bad.ClientId, AccountId = bad.AccountId, BrandId = bad.BrandId, AuthToken = good.Token, Start = FeedStart.Beginning }, // 403
+        ];
+        using var stop = new CancellationTokenSource();
+        var relay = new NatsRelay(nats, feeds, Options(simulator, "one"));
+        Task running = relay.RunAsync(stop.Token);
+        await UntilAsync(async () => relay.Published >= good.EventCount, TimeSpan.FromSeconds(30), "the good feed published");
+        await Task.Delay(4_000); // eight renewal rounds (lease 2 s)
+        await stop.CancelAsync();
+        await running;
+
+        string[] lines = [.. _log.Lines];
+        Assert.Single(lines, l => l.Contains($"took {feeds[1]}", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains($"{feeds[1]} ended", StringComparison.Ordinal) && l.Contains("403", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains($"released {feeds[1]}", StringComparison.Ordinal) && l.Contains("not taken again here for 1 min", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains(good.Token, StringComparison.Ordinal));
+        Assert.Equal(good.EventCount, relay.Published);
+    }
+
+    [Fact]
     public async Task AnotherProcessConsumes_ThroughADurableConsumer_Typed_Filtered_AndResumesWhereItLeftOff()
     {
         await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.Brands = 2; o.Backlog = 600; o.BacklogAge = TimeSpan.FromHours(1); });
