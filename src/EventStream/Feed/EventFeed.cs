@@ -273,6 +273,9 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         }
     }
 
+    /// <summary>Readers (<see cref="ReadAllAsync"/>, <see cref="ReadBatchesAsync"/>) registered now.</summary>
+    internal int ReaderCount => Volatile.Read(ref _readers).Length;
+
     private Reader Register()
     {
         var reader = new Reader(_options.BufferCapacity, _committer.Join());

@@ -192,15 +192,19 @@ public sealed class FeedGroup : IObservable<FeedEvent>, IAsyncDisposable
         }
 
         // One enumerator per feed; a feed's next event is asked for only once its previous one was taken from here.
+        // They read with a token of their own, so that a reader that stops early (break) ends them all: an enumerator
+        // left waiting would stay registered with its feed as a consumer that never takes, holding back its checkpoint.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var ready = Channel.CreateUnbounded<(int Index, bool HasEvent)>(new UnboundedChannelOptions { SingleReader = true });
         var enumerators = new IAsyncEnumerator<IntileryEvent>[feeds.Length];
+        var advancing = new Task[feeds.Length];
         int active = feeds.Length;
         try
         {
             for (int i = 0; i < feeds.Length; i++)
             {
-                enumerators[i] = feeds[i].Value.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-                _ = AdvanceAsync(enumerators[i], i, ready.Writer);
+                enumerators[i] = feeds[i].Value.ReadAllAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+                advancing[i] = AdvanceAsync(enumerators[i], i, ready.Writer);
             }
 
             while (active > 0)
@@ -213,23 +217,18 @@ public sealed class FeedGroup : IObservable<FeedEvent>, IAsyncDisposable
                 }
 
                 yield return new FeedEvent(feeds[index].Key, enumerators[index].Current);
-                _ = AdvanceAsync(enumerators[index], index, ready.Writer);
+                advancing[index] = AdvanceAsync(enumerators[index], index, ready.Writer);
             }
         }
         finally
         {
-            foreach (IAsyncEnumerator<IntileryEvent>? enumerator in enumerators)
+            await stop.CancelAsync().ConfigureAwait(false);
+            for (int i = 0; i < enumerators.Length; i++)
             {
-                if (enumerator is not null)
+                if (enumerators[i] is { } enumerator)
                 {
-                    try
-                    {
-                        await enumerator.DisposeAsync().ConfigureAwait(false);
-                    }
-                    catch (NotSupportedException)
-                    {
-                        // still advancing (cancelled): it ends with the token
-                    }
+                    await advancing[i].ConfigureAwait(false); // never throws: it reports through the channel
+                    await enumerator.DisposeAsync().ConfigureAwait(false);
                 }
             }
         }

@@ -65,6 +65,43 @@ public class FeedGroupTests
     }
 
     [Fact]
+    public async Task Group_AReaderThatStopsEarly_LeavesNoReaderBehind_SoTheFeedsGoOn()
+    {
+        // Brand DEMO has a backlog; DEMO2 has nothing yet, so its reader waits for an event when the loop breaks.
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => o.Brands = 2);
+        simulator.AddBacklog(1_000, DateTimeOffset.UtcNow.AddHours(-2), DateTimeOffset.UtcNow.AddHours(-1));
+        await using var group = new FeedGroup();
+        group.Add("DEMO", Api(simulator, simulator.Brands[0]), new FeedOptions { Start = FeedStart.Beginning });
+        group.Add("DEMO2", Api(simulator, simulator.Brands[1]), new FeedOptions { Start = FeedStart.Beginning }); // live, nothing comes
+
+        int taken = 0;
+        await foreach (FeedEvent _ in group.ReadAllAsync())
+        {
+            if (++taken == 10)
+            {
+                break; // the other feeds' readers were waiting for their next event
+            }
+        }
+
+        // Every feed's reader is gone: none is left registered as a consumer that never takes (it would hold back the
+        // feed's checkpoint and, once its buffer filled, stall the feed for everyone).
+        Assert.All(group.Names, name => Assert.Equal(0, group[name].ReaderCount));
+
+        // And the feeds go on for the next reader.
+        int more = 0;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await foreach (FeedEvent _ in group.ReadAllAsync(timeout.Token))
+        {
+            if (++more == 100)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(100, more);
+    }
+
+    [Fact]
     public async Task Group_AsAnObservable_SerializesTheFeeds_AndCompletesWhenAllHaveEnded()
     {
         await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.Brands = 5; o.Backlog = 1_500; o.BacklogAge = TimeSpan.FromHours(1); });
