@@ -17,7 +17,7 @@ public static class NatsNames
     /// <param name="eventAction">The event's action.</param>
     /// <returns>The subject.</returns>
     public static string Subject(string prefix, string clientId, string accountId, string brandId, string eventAction)
-        => $"{prefix}.{Escape(clientId)}.{Escape(accountId)}.{Escape(brandId)}.{Escape(eventAction)}";
+        => $"{prefix}.{FeedKey(clientId, accountId, brandId)}.{Escape(eventAction)}";
 
     /// <summary>A feed's key in the checkpoint and lease buckets: <c>{client}.{account}.{brand}</c>, each part escaped.</summary>
     /// <param name="clientId">The client id.</param>

@@ -353,6 +353,7 @@ public sealed class NatsRelay
     // publish is retried (the eventId makes it idempotent) until it succeeds or the feed is stopped.
     private async Task PublishBatchAsync(RelayFeed def, IReadOnlyList<IntileryEvent> batch, CancellationToken cancellationToken)
     {
+        string feedSubject = $"{_options.SubjectPrefix}.{def.Key}"; // the feed's parts, escaped once (the key escapes them as a subject does)
         for (int attempt = 1; ; attempt++)
         {
             try
@@ -362,7 +363,7 @@ public sealed class NatsRelay
                 {
                     IntileryEvent e = batch[i];
                     var headers = new NatsHeaders { ["Nats-Msg-Id"] = e.EventId };
-                    string subject = NatsNames.Subject(_options.SubjectPrefix, def.ClientId, def.AccountId, def.BrandId, e.EventAction);
+                    string subject = $"{feedSubject}.{NatsNames.Escape(e.EventAction)}";
                     acks[i] = _js.PublishAsync(subject, e.Json, Payload, headers: headers, cancellationToken: cancellationToken).AsTask();
                 }
 

@@ -1,5 +1,4 @@
 using System.Reactive.Linq;
-using System.Text;
 using EventStream.Feed;
 using EventStream.Nats;
 using EventStream.Simulator;
@@ -16,8 +15,6 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private readonly CapturingLogger _log = new();
 
-    private sealed record Stored(string Subject, string? MsgId, byte[] Data);
-
     private NatsRelayOptions Options(IntilerySimulator simulator, string instance) => new()
     {
         InstanceId = instance,
@@ -30,32 +27,6 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
 
     private static RelayFeed[] Feeds(IntilerySimulator simulator, FeedStart start)
         => [.. simulator.Brands.Select(b => new RelayFeed { ClientId = b.ClientId, AccountId = b.AccountId, BrandId = b.BrandId, AuthToken = b.Token, Start = start })];
-
-    // Everything in the stream, in order.
-    private static async Task<List<Stored>> ReadStreamAsync(NatsConnection nats, string stream = "INTILERY")
-    {
-        var js = new NatsJSContext(nats);
-        INatsJSStream info = await js.GetStreamAsync(stream);
-        long count = (long)info.Info.State.Messages;
-        var all = new List<Stored>();
-        if (count == 0)
-        {
-            return all;
-        }
-
-        INatsJSConsumer reader = await js.CreateOrderedConsumerAsync(stream);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await foreach (NatsJSMsg<byte[]> m in reader.ConsumeAsync(NatsRawSerializer<byte[]>.Default, cancellationToken: timeout.Token))
-        {
-            all.Add(new Stored(m.Subject, m.Headers?["Nats-Msg-Id"].ToString(), m.Data ?? []));
-            if (all.Count == count)
-            {
-                break;
-            }
-        }
-
-        return all;
-    }
 
     private static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan within, string what)
     {
@@ -85,7 +56,7 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
             await running;
         }
 
-        List<Stored> stored = await ReadStreamAsync(nats);
+        List<StoredMessage> stored = await StreamContents.ReadAsync(nats);
         var expected = simulator.Brands.SelectMany(b => b.Snapshot().Select(e => (Brand: b.BrandId, Event: e))).ToDictionary(x => x.Event.EventId);
         Assert.Equal(1_000, stored.Count);
         Assert.Equal(expected.Keys.Order(), stored.Select(s => s.MsgId!).Order()); // every event once; Nats-Msg-Id = eventId
@@ -222,8 +193,8 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
         Task runningB = b.RunAsync(stopB.Token);
         await UntilAsync(async () => a.OwnedFeeds.Count == 2 && b.OwnedFeeds.Count == 2, TimeSpan.FromSeconds(20), "two feeds each");
 
-        // A dies (its connection gone, nothing released): after the lease time B has all four.
-        await Task.Delay(2_000);
+        // A dies (its connection gone, nothing released) while both publish: after the lease time B has all four.
+        await UntilAsync(async () => b.Published > 0, TimeSpan.FromSeconds(20), "B publishes");
         var killed = System.Diagnostics.Stopwatch.StartNew();
         await aConnection.DisposeAsync();
         await UntilAsync(async () => b.OwnedFeeds.Count == 4, TimeSpan.FromSeconds(20), "B owns 4 feeds after A died");
@@ -231,14 +202,13 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
         await stopA.CancelAsync();
         await runningA.ContinueWith(static _ => { }, TaskScheduler.Default);
 
-        // Let B publish a while, then compare the stream with what the simulator holds (settled part).
-        await Task.Delay(5_000);
-        DateTimeOffset settledTo = DateTimeOffset.UtcNow.AddSeconds(-4);
-        await Task.Delay(2_000);
+        // B catches up with what came meanwhile; then compare the stream with what the simulator holds.
+        DateTimeOffset settledTo = DateTimeOffset.UtcNow.AddSeconds(1);
+        await StreamContents.WaitUntilHoldsAsync(observer, simulator, settledTo, TimeSpan.FromSeconds(30));
         await stopB.CancelAsync();
         await runningB;
 
-        List<Stored> stored = await ReadStreamAsync(observer);
+        List<StoredMessage> stored = await StreamContents.ReadAsync(observer);
         Assert.Equal(stored.Count, stored.Select(s => s.MsgId).Distinct().Count()); // nothing twice in the stream
         var ids = stored.Select(s => s.MsgId!).ToHashSet();
         var missing = simulator.Snapshot().Where(e => e.ReceivedTime <= settledTo && !ids.Contains(e.EventId)).ToList();

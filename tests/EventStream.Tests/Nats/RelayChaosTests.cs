@@ -2,7 +2,6 @@ using System.Text.Json;
 using EventStream.Simulator;
 using EventStream.Tests.Infrastructure;
 using NATS.Client.Core;
-using NATS.Client.JetStream;
 
 namespace EventStream.Tests.Nats;
 
@@ -58,10 +57,10 @@ public class RelayChaosTests(Xunit.Abstractions.ITestOutputHelper output)
                 }
             }
 
-            // Calm: the survivors settle, then stop cleanly.
-            await Task.Delay(15_000);
-            DateTimeOffset settledTo = DateTimeOffset.UtcNow.AddSeconds(-6);
-            await Task.Delay(3_000);
+            // Calm: the survivors catch up with everything received until a second from now, then stop cleanly.
+            await using NatsConnection nats = server.Connect();
+            DateTimeOffset settledTo = DateTimeOffset.UtcNow.AddSeconds(1);
+            await StreamContents.WaitUntilHoldsAsync(nats, simulator, settledTo, TimeSpan.FromSeconds(60));
             foreach ((CliProcess p, _) in relays)
             {
                 p.Signal("TERM");
@@ -78,21 +77,8 @@ public class RelayChaosTests(Xunit.Abstractions.ITestOutputHelper output)
             output.WriteLine(await relays[0].Log);
 
             // The stream against the simulator's own record.
-            await using NatsConnection nats = server.Connect();
-            var js = new NatsJSContext(nats);
-            long count = (long)(await js.GetStreamAsync("INTILERY")).Info.State.Messages;
-            var ids = new List<string>();
-            INatsJSConsumer reader = await js.CreateOrderedConsumerAsync("INTILERY");
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await foreach (NatsJSMsg<byte[]> m in reader.ConsumeAsync(NatsRawSerializer<byte[]>.Default, cancellationToken: timeout.Token))
-            {
-                ids.Add(m.Headers!["Nats-Msg-Id"].ToString());
-                if (ids.Count == count)
-                {
-                    break;
-                }
-            }
-
+            List<string> ids = [.. (await StreamContents.ReadAsync(nats)).Select(m => m.MsgId!)];
+            long count = ids.Count;
             Assert.Equal(ids.Count, ids.Distinct().Count()); // nothing twice in the stream
             var stored = ids.ToHashSet();
             List<SimulatedEvent> expected = [.. simulator.Snapshot().Where(e => e.ReceivedTime <= settledTo)];
