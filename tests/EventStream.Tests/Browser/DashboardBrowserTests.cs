@@ -219,6 +219,8 @@ public class DashboardBrowserTests
         DateTimeOffset from = times.Min(), to = times.Max().AddSeconds(-3);
         string[] expected = [.. all.Values.Where(e => e.ReceivedTime >= from && e.ReceivedTime <= to).Select(e => e.EventId)];
         Assert.True(expected.Length >= 20, $"only {expected.Length} events to compare");
-        Assert.Empty(expected.Except(rowIds));
+        string[] missing = [.. expected.Except(rowIds)];
+        Assert.True(missing.Length == 0, $"{missing.Length} events between {from:HH:mm:ss.fff} and {to:HH:mm:ss.fff} are no row: "
+            + string.Join(", ", missing.Take(5).Select(id => $"{id} received {all[id].ReceivedTime:HH:mm:ss.fff} event time {all[id].EventTime:HH:mm:ss.fff}")));
     }
 }

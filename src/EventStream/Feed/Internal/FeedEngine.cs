@@ -314,10 +314,20 @@ internal sealed class FeedEngine
         DateTimeOffset? newest = null;
         DateTimeOffset settledAtRead = DateTimeOffset.MinValue;
         int from = 0;
+
+        // Held back like the head (nothing newer than the clock less HoldBack), or the head would go on from an event
+        // newer than some still being indexed, and those would come late through the sweep. The server's clock is not
+        // known before its first answer: the local one stands in, as it does for the head.
+        DateTimeOffset? end = _options.Until;
+        if (_options.HoldBack > TimeSpan.Zero && _time.GetUtcNow() - _options.HoldBack is var held && (end is null || held < end))
+        {
+            end = held;
+        }
+
         while (true)
         {
             int size = count == 0 ? _options.PageSize : Math.Min(_options.PageSize, count - newestFirst.Count);
-            var query = Query(start: null, end: _options.Until, from, size, EventSort.Descending);
+            var query = Query(start: null, end: end, from, size, EventSort.Descending);
             PageScan page = await FetchAsync(query, cancellationToken).ConfigureAwait(false);
             DateTimeOffset settled = Settled(ObserveServerTime(page));
             if (from == 0)
