@@ -100,6 +100,12 @@ public static class Program
             return;
         }
 
+        if (args is ["retain", string keptPages])
+        {
+            Retention.Run(int.Parse(keptPages, System.Globalization.CultureInfo.InvariantCulture));
+            return;
+        }
+
         if (args is ["fairness"])
         {
             await ManyFeeds.FairnessAsync();

@@ -98,7 +98,7 @@ internal static class Naming
     [
         "EventId", "EventAction", "EventTime", "ReceivedTime", "Id", "ExternalId", "Email", "CustomerId", "UserId",
         "ClientId", "AccountId", "BrandId", "Source", "IsLate", "Json", "RawData", "RawDataJson", "EventName",
-        "Properties", "Context", "Traits", "Parse", "Violations",
+        "Properties", "Context", "Traits", "Parse", "Detach", "Violations",
         "ToString", "Equals", "GetHashCode", "GetType", "MemberwiseClone", "ReferenceEquals", "Finalize",
     ];
 

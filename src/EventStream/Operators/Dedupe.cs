@@ -1,3 +1,5 @@
+using EventStream.Operators.Internal;
+
 namespace EventStream.Operators;
 
 /// <summary>Bounded dedupe for any observable: unlike System.Reactive's <c>Distinct</c>, memory never grows without bound.</summary>
@@ -27,6 +29,32 @@ public static class DedupeExtensions
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(keySelector);
+        Validate(maxCount, maxAge);
+
+        return new DedupeObservable<T, TKey>(source, keySelector, maxCount, maxAge, timeProvider ?? TimeProvider.System, comparer ?? EqualityComparer<TKey>.Default);
+    }
+
+    /// <summary>Drops events whose <c>eventId</c> was seen among the last <paramref name="maxCount"/> and/or within <paramref name="maxAge"/>.</summary>
+    /// <typeparam name="T">The event type.</typeparam>
+    /// <param name="source">The source.</param>
+    /// <param name="maxCount">How many ids to remember.</param>
+    /// <param name="maxAge">How long to remember an id.</param>
+    /// <param name="timeProvider">The clock for <paramref name="maxAge"/>.</param>
+    /// <returns>The source without repeated events inside the bounds.</returns>
+    /// <remarks>
+    /// Ids are compared as the 128-bit keys the page reader took from each id's bytes once (no string is hashed here),
+    /// in a table that allocates nothing once grown to its bound.
+    /// </remarks>
+    public static IObservable<T> DedupeEvents<T>(this IObservable<T> source, int? maxCount = 100_000, TimeSpan? maxAge = null, TimeProvider? timeProvider = null)
+        where T : Parsing.IntileryEvent
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Validate(maxCount, maxAge);
+        return new EventDedupeObservable<T>(source, maxCount, maxAge, timeProvider ?? TimeProvider.System);
+    }
+
+    private static void Validate(int? maxCount, TimeSpan? maxAge)
+    {
         if (maxCount is null && maxAge is null)
         {
             throw new ArgumentException("Give maxCount, maxAge or both: an unbounded dedupe grows without limit.", nameof(maxCount));
@@ -41,20 +69,55 @@ public static class DedupeExtensions
         {
             throw new ArgumentOutOfRangeException(nameof(maxAge), maxAge, "maxAge must be positive.");
         }
+    }
+}
 
-        return new DedupeObservable<T, TKey>(source, keySelector, maxCount, maxAge, timeProvider ?? TimeProvider.System, comparer ?? EqualityComparer<TKey>.Default);
+internal sealed class EventDedupeObservable<T>(IObservable<T> source, int? maxCount, TimeSpan? maxAge, TimeProvider time) : IObservable<T>
+    where T : Parsing.IntileryEvent
+{
+    public IDisposable Subscribe(IObserver<T> observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        return source.Subscribe(new Observer(this, observer));
     }
 
-    /// <summary>Drops events whose <c>eventId</c> was seen among the last <paramref name="maxCount"/> and/or within <paramref name="maxAge"/>.</summary>
-    /// <typeparam name="T">The event type.</typeparam>
-    /// <param name="source">The source.</param>
-    /// <param name="maxCount">How many ids to remember.</param>
-    /// <param name="maxAge">How long to remember an id.</param>
-    /// <param name="timeProvider">The clock for <paramref name="maxAge"/>.</param>
-    /// <returns>The source without repeated events inside the bounds.</returns>
-    public static IObservable<T> DedupeEvents<T>(this IObservable<T> source, int? maxCount = 100_000, TimeSpan? maxAge = null, TimeProvider? timeProvider = null)
-        where T : Parsing.IntileryEvent
-        => source.Dedupe(static e => e.EventId, maxCount, maxAge, timeProvider, StringComparer.Ordinal);
+    private sealed class Observer(EventDedupeObservable<T> parent, IObserver<T> downstream) : IObserver<T>
+    {
+        private readonly KeyWindow _keys = new(Math.Min(parent._maxCount ?? 1024, 1024));
+
+        public void OnNext(T value)
+        {
+            long now = 0;
+            if (parent._maxAge is { } age)
+            {
+                now = parent._time.GetTimestamp();
+                while (_keys.TryPeekOldest(out long oldest) && parent._time.GetElapsedTime(oldest, now) >= age)
+                {
+                    _keys.RemoveOldest();
+                }
+            }
+
+            if (!_keys.Add(value.Key, now))
+            {
+                return;
+            }
+
+            if (parent._maxCount is { } max && _keys.Count > max)
+            {
+                _keys.RemoveOldest();
+            }
+
+            downstream.OnNext(value);
+        }
+
+        public void OnError(Exception error) => downstream.OnError(error);
+
+        public void OnCompleted() => downstream.OnCompleted();
+    }
+
+    private readonly int? _maxCount = maxCount;
+    private readonly TimeSpan? _maxAge = maxAge;
+    private readonly TimeProvider _time = time;
 }
 
 internal sealed class DedupeObservable<T, TKey>(

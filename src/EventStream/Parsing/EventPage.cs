@@ -15,7 +15,19 @@ public sealed record EventPage(IReadOnlyList<IntileryEvent> Events, long? Total,
     /// <param name="requestId">The request id to attach, if the body came from a response.</param>
     /// <returns>The page; unplanned events are <see cref="IntileryEvent"/>s.</returns>
     /// <exception cref="EventPageFormatException">The body is malformed or truncated.</exception>
+    /// <remarks>The body is copied once into an array of its own, which the events slice.</remarks>
+#pragma warning disable RS0026 // the two overloads differ in the body's type (a span is copied, memory is sliced); no call binds to both
     public static EventPage Parse(ReadOnlySpan<byte> body, EventCatalog? catalog = null, string? requestId = null)
+        => Parse(body.ToArray().AsMemory(), catalog, requestId);
+
+    /// <summary>Reads a whole page body whose events are views into it (no bytes are copied).</summary>
+    /// <param name="body">The UTF-8 JSON body; it must not change while an event read from it is in use.</param>
+    /// <param name="catalog">The catalog that types planned events (e.g. <see cref="IntileryEvents.Catalog"/>), or <see langword="null"/> to keep every event untyped.</param>
+    /// <param name="requestId">The request id to attach, if the body came from a response.</param>
+    /// <returns>The page; unplanned events are <see cref="IntileryEvent"/>s.</returns>
+    /// <exception cref="EventPageFormatException">The body is malformed or truncated.</exception>
+    public static EventPage Parse(ReadOnlyMemory<byte> body, EventCatalog? catalog = null, string? requestId = null)
+#pragma warning restore RS0026
     {
         var reader = new EventPageReader(body);
         var events = new List<IntileryEvent>();
@@ -36,20 +48,17 @@ public sealed record EventPage(IReadOnlyList<IntileryEvent> Events, long? Total,
     public static async ValueTask<EventPage> ParseAsync(Stream body, EventCatalog? catalog = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(body);
-        PooledBody buffer;
+        ReadOnlyMemory<byte> bytes;
         try
         {
-            buffer = await PooledBody.ReadAsync(body, body.CanSeek ? body.Length - body.Position : null, MaxStreamBytes, cancellationToken).ConfigureAwait(false);
+            bytes = await ResponseBody.ReadAsync(body, body.CanSeek ? body.Length - body.Position : null, MaxStreamBytes, cancellationToken).ConfigureAwait(false);
         }
         catch (ResponseTooLargeException ex)
         {
             throw new EventPageFormatException($"the page is longer than {MaxStreamBytes} bytes", ex);
         }
 
-        using (buffer)
-        {
-            return Parse(buffer.Span, catalog);
-        }
+        return Parse(bytes, catalog);
     }
 
     private const int MaxStreamBytes = 256 * 1024 * 1024;

@@ -12,8 +12,8 @@ public class IntileryEvent
     private EventState _s;
     private JsonDocument? _rawData;
 
-    internal IntileryEvent(in EventFields fields, ReadOnlySpan<byte> buffer, byte[]? scratch, Utf8StringCache cache)
-        => _s = EventState.From(fields, buffer, scratch, cache);
+    internal IntileryEvent(in EventFields fields, ReadOnlySpan<byte> buffer, ReadOnlyMemory<byte> json, byte[]? scratch, Utf8StringCache cache)
+        => _s = EventState.From(fields, buffer, json, scratch, cache);
 
     internal IntileryEvent(in EventState state) => _s = state;
 
@@ -44,6 +44,9 @@ public class IntileryEvent
 
     /// <summary>The event's unique id (<c>eventId</c>).</summary>
     public string EventId => _s.EventId;
+
+    /// <summary>The event id as a 128-bit key (<see cref="Internal.EventKey"/>), read once from the page, for dedupe.</summary>
+    internal UInt128 Key => _s.Key;
 
     /// <summary>The event's action key, e.g. <c>email_opened</c> (<c>eventAction</c>).</summary>
     public string EventAction => _s.EventAction;
@@ -132,6 +135,30 @@ public class IntileryEvent
     /// <summary>An identify event's traits (<c>rawData.traits</c>), if any.</summary>
     public JsonElement? Traits => Member("traits");
 
+    /// <summary>
+    /// Returns this event with JSON of its own. An event read from a page is a view into the page's bytes (no copy is
+    /// made per event), so keeping it keeps the whole page (~100 KB for 100 events) alive. Keeping most of a page's
+    /// events for a while costs nothing extra; keeping a few of each page for a long time (a consumer that keeps 1 event
+    /// in 100 for an hour) is where this copy pays: it keeps ~1 KB per event instead of its page.
+    /// </summary>
+    /// <returns>
+    /// An event of the same class with the same values and its own copy of <see cref="Json"/>; this event itself when it
+    /// already owns exactly its bytes (e.g. one returned by <see cref="Detach"/> or <see cref="Parse(ReadOnlySpan{byte})"/>).
+    /// </returns>
+    public IntileryEvent Detach()
+    {
+        if (System.Runtime.InteropServices.MemoryMarshal.TryGetArray(_s.Json, out ArraySegment<byte> segment)
+            && segment.Offset == 0 && segment.Count == segment.Array!.Length)
+        {
+            return this;
+        }
+
+        EventState state = _s;
+        state.Json = _s.Json.ToArray();
+        var own = new IntileryEvent(state) { IsLate = IsLate };
+        return this is Typed.PlannedEvent planned ? Typed.EventCatalog.Redecode(planned, own) : own;
+    }
+
     /// <summary>Reads one event object (as written by <c>tail --format ndjson</c>) from its UTF-8 JSON.</summary>
     /// <param name="json">The event's JSON object.</param>
     /// <returns>The event.</returns>
@@ -166,9 +193,10 @@ public class IntileryEvent
             ThrowHelper.Format("the event is not valid JSON: " + ex.Message, reader.BytesConsumed, ex);
         }
 
+        byte[] own = json.ToArray();
         return catalog is null
-            ? new IntileryEvent(fields, json, scratch, Utf8StringCache.ForCurrentThread)
-            : catalog.Materialize(fields, json, scratch, Utf8StringCache.ForCurrentThread);
+            ? new IntileryEvent(fields, json, own, scratch, Utf8StringCache.ForCurrentThread)
+            : catalog.Materialize(fields, json, own, scratch, Utf8StringCache.ForCurrentThread);
     }
 
     /// <inheritdoc />
@@ -183,6 +211,7 @@ public class IntileryEvent
     {
         public ReadOnlyMemory<byte> Json;
         public string EventId;
+        public UInt128 Key;
         public string EventAction;
         public DateTimeOffset EventTime;
         public DateTimeOffset? ReceivedTime;
@@ -192,13 +221,20 @@ public class IntileryEvent
         public Typed.PlanText Id, ExternalId, Email, CustomerId, UserId;
         public int RawDataStart, RawDataLength, PropertiesStart, PropertiesLength, TraitsStart, TraitsLength; // in Json; start -1 when absent
 
-        public static EventState From(in EventFields fields, ReadOnlySpan<byte> buffer, byte[]? scratch, Utf8StringCache cache)
+        /// <param name="fields">What the scan found, as offsets into <paramref name="buffer"/>.</param>
+        /// <param name="buffer">The bytes scanned (the page, or one event).</param>
+        /// <param name="json">The event's own bytes (<paramref name="buffer"/>[EventStart..EventEnd]) in memory the event may keep: a slice of the page or a copy.</param>
+        /// <param name="scratch">Where escaped values were unescaped.</param>
+        /// <param name="cache">Shares repeated strings.</param>
+        public static EventState From(in EventFields fields, ReadOnlySpan<byte> buffer, ReadOnlyMemory<byte> json, byte[]? scratch, Utf8StringCache cache)
         {
             int at = fields.EventStart;
+            ReadOnlySpan<byte> id = fields.EventId.Resolve(buffer, scratch);
             return new EventState
             {
-                Json = buffer[at..fields.EventEnd].ToArray(),
-                EventId = System.Text.Encoding.UTF8.GetString(fields.EventId.Resolve(buffer, scratch)),
+                Json = json,
+                EventId = System.Text.Encoding.UTF8.GetString(id),
+                Key = EventKey.Of(id),
                 EventAction = cache.Get(fields.EventAction.Resolve(buffer, scratch)),
                 EventTime = fields.EventTime,
                 ReceivedTime = fields.ReceivedTime,

@@ -109,9 +109,9 @@ public sealed class EventCatalog
     }
 
     /// <summary>Builds the event a page reader is on: typed when planned, else untyped; the envelope is read once either way.</summary>
-    internal IntileryEvent Materialize(in EventFields fields, ReadOnlySpan<byte> buffer, byte[]? scratch, Utf8StringCache cache)
+    internal IntileryEvent Materialize(in EventFields fields, ReadOnlySpan<byte> buffer, ReadOnlyMemory<byte> json, byte[]? scratch, Utf8StringCache cache)
     {
-        var reader = new PlanReader(IntileryEvent.EventState.From(fields, buffer, scratch, cache));
+        var reader = new PlanReader(IntileryEvent.EventState.From(fields, buffer, json, scratch, cache));
         return (IntileryEvent?)TryDecode(fields.EventAction.Resolve(buffer, scratch), ref reader) ?? new IntileryEvent(reader.State);
     }
 
@@ -125,6 +125,7 @@ public sealed class EventCatalog
                 continue;
             }
 
+            typed.Decoder = part.Decoder;
             if (reader.Violations is { } violations)
             {
                 typed.Violations = violations;
@@ -141,6 +142,29 @@ public sealed class EventCatalog
         }
 
         return null;
+    }
+
+    /// <summary>Builds a typed event again over <paramref name="own"/> (its envelope with a copy of its JSON), with the decoder that built it; violation handlers are not called again.</summary>
+    internal static IntileryEvent Redecode(PlannedEvent typed, IntileryEvent own)
+    {
+        if (typed.Decoder is not { } decoder)
+        {
+            return own;
+        }
+
+        string action = own.EventAction;
+        int max = Encoding.UTF8.GetMaxByteCount(action.Length);
+        Span<byte> utf8 = max <= MaxStackAction ? stackalloc byte[max] : new byte[max];
+        int length = Encoding.UTF8.GetBytes(action, utf8);
+        var reader = new PlanReader(own);
+        if (decoder(utf8[..length], ref reader) is not { } again)
+        {
+            return own;
+        }
+
+        again.Decoder = decoder;
+        again.Violations = reader.Violations is { } violations ? violations : [];
+        return again;
     }
 
     /// <inheritdoc />

@@ -16,4 +16,7 @@ public abstract class PlannedEvent : IntileryEvent
 
     /// <summary>Values of this event that do not match the plan (empty when it matches). Properties with a violation hold what could be read, or their default.</summary>
     public IReadOnlyList<PlanViolation> Violations { get; internal set; } = [];
+
+    /// <summary>The generated decoder that built this event (to build it again over a copy of its JSON: <see cref="IntileryEvent.Detach"/>).</summary>
+    internal TypedEventDecoder? Decoder { get; set; }
 }

@@ -1,26 +1,25 @@
-using System.Text;
+using EventStream.Parsing.Internal;
 
 namespace EventStream.Feed.Internal;
 
 /// <summary>
 /// The event ids the feed has delivered that it could still read again, bounded by event time (ids older than the
-/// sweep position are dropped: no query reaches them any more) and by a hard count. Lookups by UTF-8 span allocate nothing.
+/// sweep position are dropped: no query reaches them any more) and by a hard count. Ids are held as their 128-bit keys
+/// (<see cref="EventKey"/>), so a lookup hashes the id's bytes once and compares numbers, and allocates nothing.
 /// It also counts the ids per millisecond of event time, so that the settle sweep can compare what it knows of a time
 /// range with the API's <c>total</c> for that range (<see cref="CountBetween"/>).
 /// </summary>
 internal sealed class DedupeWindow
 {
     private static readonly long TicksPerMs = TimeSpan.TicksPerMillisecond;
-    private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
-    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
-    private readonly PriorityQueue<string, long> _byTime = new();
+    private readonly HashSet<UInt128> _ids = [];
+    private readonly PriorityQueue<UInt128, long> _byTime = new();
     private readonly Dictionary<long, int> _perMs = [];
     private readonly int _capacity;
 
     public DedupeWindow(int capacity)
     {
         _capacity = capacity;
-        _lookup = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public int Count => _ids.Count;
@@ -28,21 +27,13 @@ internal sealed class DedupeWindow
     /// <summary>How many ids were dropped because the count bound was hit (each could let a duplicate through).</summary>
     public long Overflowed { get; private set; }
 
-    public bool Contains(string id) => _ids.Contains(id);
+    public bool Contains(string id) => _ids.Contains(EventKey.Of(id));
 
-    public bool Contains(ReadOnlySpan<byte> utf8Id)
-    {
-        if (utf8Id.Length <= 256)
-        {
-            Span<char> chars = stackalloc char[256];
-            int n = Encoding.UTF8.GetChars(utf8Id, chars);
-            return _lookup.Contains(chars[..n]);
-        }
+    public bool Contains(UInt128 key) => _ids.Contains(key);
 
-        return _ids.Contains(Encoding.UTF8.GetString(utf8Id));
-    }
+    public bool Add(string id, DateTimeOffset eventTime) => Add(EventKey.Of(id), eventTime);
 
-    public bool Add(string id, DateTimeOffset eventTime)
+    public bool Add(UInt128 id, DateTimeOffset eventTime)
     {
         if (!_ids.Add(id))
         {
@@ -52,7 +43,7 @@ internal sealed class DedupeWindow
         _byTime.Enqueue(id, eventTime.UtcTicks);
         long ms = eventTime.UtcTicks / TicksPerMs;
         _perMs[ms] = _perMs.GetValueOrDefault(ms) + 1;
-        while (_ids.Count > _capacity && _byTime.TryDequeue(out string? oldest, out long ticks))
+        while (_ids.Count > _capacity && _byTime.TryDequeue(out UInt128 oldest, out long ticks))
         {
             Forget(oldest, ticks);
             Overflowed++;
@@ -65,7 +56,7 @@ internal sealed class DedupeWindow
     public void EvictBefore(DateTimeOffset time)
     {
         long ticks = time.UtcTicks;
-        while (_byTime.TryPeek(out string? id, out long t) && t < ticks)
+        while (_byTime.TryPeek(out UInt128 id, out long t) && t < ticks)
         {
             _byTime.Dequeue();
             Forget(id, t);
@@ -145,7 +136,7 @@ internal sealed class DedupeWindow
         return limit;
     }
 
-    private void Forget(string id, long ticks)
+    private void Forget(UInt128 id, long ticks)
     {
         _ids.Remove(id);
         long ms = ticks / TicksPerMs;

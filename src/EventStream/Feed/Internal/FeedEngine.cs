@@ -28,7 +28,7 @@ internal sealed class FeedEngine
     private readonly ServerClock _clock;
     private readonly DedupeWindow _dedupe;
     private readonly Utf8StringCache _strings = new();
-    private readonly HashSet<string> _pageIds = new(StringComparer.Ordinal);
+    private readonly HashSet<UInt128> _pageIds = [];
     private readonly List<UnreadableEventInfo> _unreadable = [];
     private readonly HashSet<string> _reportedUnreadable = new(StringComparer.Ordinal);
     private readonly FeedCheckpoint? _resumeFrom;
@@ -342,7 +342,7 @@ internal sealed class FeedEngine
                 // Now: the events of the newest millisecond exist already; remember them so they are not delivered.
                 foreach (IntileryEvent e in page.Accepted.Where(e => e.EventTime == newest))
                 {
-                    _dedupe.Add(e.EventId, e.EventTime);
+                    _dedupe.Add(e.Key, e.EventTime);
                 }
 
                 break;
@@ -359,7 +359,7 @@ internal sealed class FeedEngine
         newestFirst.Reverse();
         foreach (IntileryEvent e in newestFirst)
         {
-            _dedupe.Add(e.EventId, e.EventTime);
+            _dedupe.Add(e.Key, e.EventTime);
         }
 
         _cursor = _floor = newest;
@@ -560,7 +560,7 @@ internal sealed class FeedEngine
         Duplicates += page.Duplicates;
         foreach (IntileryEvent e in page.Accepted)
         {
-            _dedupe.Add(e.EventId, e.EventTime);
+            _dedupe.Add(e.Key, e.EventTime);
             if (fromSweep || (_highWater is { } hw && e.EventTime < hw))
             {
                 e.IsLate = true;
@@ -665,16 +665,16 @@ internal sealed class FeedEngine
 
     private static readonly PageParser<(FeedEngine Engine, DateTimeOffset? QueryStart, DateTimeOffset? QueryEnd), PageScan> s_parse = Parse;
 
-    // Runs inside the client's attempt, on the pooled body: reads headers, drops duplicates without allocating,
+    // Runs inside the client's attempt, on the body (which the kept events slice): reads headers, drops duplicates without allocating,
     // materializes the rest. Reads engine state but changes none of it, so a failed attempt leaves no trace.
-    private static PageScan Parse(ReadOnlySpan<byte> body, in ResponseInfo info, (FeedEngine Engine, DateTimeOffset? QueryStart, DateTimeOffset? QueryEnd) state)
+    private static PageScan Parse(ReadOnlyMemory<byte> body, in ResponseInfo info, (FeedEngine Engine, DateTimeOffset? QueryStart, DateTimeOffset? QueryEnd) state)
     {
         FeedEngine engine = state.Engine;
         var page = new PageScan { Date = info.Date, Timestamp = engine._time.GetTimestamp(), SentTimestamp = info.SentTimestamp };
         engine._pageIds.Clear();
         DateTimeOffset keepFrom = engine.KeepFrom;
         engine._unreadable.Clear();
-        var reader = new EventPageReader(body, engine._strings, engine._unreadable);
+        var reader = new EventPageReader(body.Span, body, engine._strings, engine._unreadable);
         while (reader.MoveNext())
         {
             EventHeader header = reader.Header;
@@ -698,7 +698,7 @@ internal sealed class FeedEngine
                 page.SawEventAtQueryEnd = true;
             }
 
-            if (engine._dedupe.Contains(header.EventId) || time < keepFrom)
+            if (engine._dedupe.Contains(EventKey.Of(header.EventId)) || time < keepFrom)
             {
                 page.Duplicates++;
                 continue;
@@ -710,7 +710,7 @@ internal sealed class FeedEngine
             }
 
             IntileryEvent e = reader.Materialize(engine._options.Catalog);
-            if (!engine._pageIds.Add(e.EventId))
+            if (!engine._pageIds.Add(e.Key))
             {
                 page.Duplicates++;
                 continue;
@@ -726,7 +726,7 @@ internal sealed class FeedEngine
             page.Unreadable = new List<UnreadableEvent>(engine._unreadable.Count);
             foreach (UnreadableEventInfo u in engine._unreadable)
             {
-                page.Unreadable.Add(new UnreadableEvent(u.Reason, info.RequestId, u.Start, System.Text.Encoding.UTF8.GetString(body.Slice(u.Start, u.Length))));
+                page.Unreadable.Add(new UnreadableEvent(u.Reason, info.RequestId, u.Start, System.Text.Encoding.UTF8.GetString(body.Span.Slice(u.Start, u.Length))));
             }
         }
 
