@@ -49,16 +49,16 @@ public class PageParseBenchmarks
         return n;
     }
 
-    [Benchmark(Description = "untyped events, JSON copied per event (before)")]
+    [Benchmark(Description = "untyped events, span (JSON copied into shared chunks)")]
     public int UntypedCopied() => Read(new EventPageReader(_page.AsSpan()), null);
 
-    [Benchmark(Description = "untyped events, views into the page")]
+    [Benchmark(Description = "untyped events, memory (views into the page)")]
     public int Untyped() => Read(new EventPageReader(_page.AsMemory()), null);
 
-    [Benchmark(Description = "typed events, JSON copied per event (before)")]
+    [Benchmark(Description = "typed events, span (JSON copied into shared chunks)")]
     public int TypedCopied() => Read(new EventPageReader(_page.AsSpan()), IntileryEvents.Catalog);
 
-    [Benchmark(Description = "typed events (generated IntileryEvents catalog), views into the page")]
+    [Benchmark(Description = "typed events, memory (views into the page)")]
     public int Typed() => Read(new EventPageReader(_page.AsMemory()), IntileryEvents.Catalog);
 
     private static int Read(EventPageReader reader, EventCatalog? catalog)

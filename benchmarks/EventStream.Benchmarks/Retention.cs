@@ -6,8 +6,9 @@ namespace EventStream.Benchmarks;
 /// <summary>
 /// <c>retain N</c>: what a consumer that keeps 1 event in 100 holds on to. N pages of 100 events are read (each page its
 /// own array, as the HTTP client gives them) and the first event of each is kept; the live heap is measured after a
-/// full collection, per kept event, three ways: events as views into their page (now), events that copied their own
-/// JSON (before), and views detached with <see cref="IntileryEvent.Detach"/>.
+/// full collection, per kept event, three ways: events as views into their page (a reader over memory), events whose
+/// JSON was copied into chunks their page shares (a reader over a span, as the feed reads), and views detached with
+/// <see cref="IntileryEvent.Detach"/>.
 /// </summary>
 internal static class Retention
 {
@@ -15,8 +16,8 @@ internal static class Retention
     {
         byte[] template = Pages.Synthetic;
         Console.WriteLine($"page: {template.Length:N0} B, 100 events; keeping the first event of each of {pages:N0} pages (typed, IntileryEvents catalog)");
-        Measure("views into the page (now)", pages, template, static body => First(new EventPageReader(body.AsMemory())));
-        Measure("own copy per event (before)", pages, template, static body => First(new EventPageReader(body.AsSpan())));
+        Measure("views into the page", pages, template, static body => First(new EventPageReader(body.AsMemory())));
+        Measure("copied into page chunks", pages, template, static body => First(new EventPageReader(body.AsSpan())));
         Measure("views, then Detach()", pages, template, static body => First(new EventPageReader(body.AsMemory())).Detach());
     }
 

@@ -15,7 +15,7 @@ namespace EventStream.Api;
 /// <summary>
 /// Reads pages from the Intilery Events API: paces requests with a token bucket shared per auth token,
 /// retries transient failures with exponential backoff and jitter (honouring <c>Retry-After</c>), reads bodies
-/// into an array per page and parses them with <see cref="EventPageReader"/> (the page's events are views into that array).
+/// into pooled buffers and parses them with <see cref="EventPageReader"/> (a page's events copy their JSON into one or two shared arrays).
 /// </summary>
 public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
 {
@@ -82,7 +82,7 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
     /// <exception cref="EventsApiException">A permanent error, or a transient one that outlasted the retries.</exception>
     /// <exception cref="EventPageFormatException">Every attempt returned a body that cannot be read (it carries the request id and byte offset).</exception>
     public Task<EventPage> GetPageAsync(EventsQuery query, CancellationToken cancellationToken = default)
-        => ((IPageSource)this).FetchAsync(query, static (ReadOnlyMemory<byte> body, in ResponseInfo info, object? _) => EventPage.Parse(body, requestId: info.RequestId), (object?)null, null, cancellationToken);
+        => ((IPageSource)this).FetchAsync(query, static (ReadOnlySpan<byte> body, in ResponseInfo info, object? _) => EventPage.Parse(body, requestId: info.RequestId), (object?)null, null, cancellationToken);
 
     /// <inheritdoc cref="IPageSource.FetchAsync"/>
     async Task<TResult> IPageSource.FetchAsync<TState, TResult>(
@@ -169,9 +169,9 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
             Stream stream = await response.Content.ReadAsStreamAsync(linked.Token).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                ReadOnlyMemory<byte> body = await ResponseBody.ReadAsync(stream, response.Content.Headers.ContentLength, _options.MaxResponseBytes, linked.Token).ConfigureAwait(false);
+                using PooledBody body = await PooledBody.ReadAsync(stream, response.Content.Headers.ContentLength, _options.MaxResponseBytes, linked.Token).ConfigureAwait(false);
                 var info = new ResponseInfo(requestId, response.Headers.Date, sent);
-                return parse(body, info, state);
+                return parse(body.Span, info, state);
             }
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)

@@ -58,6 +58,7 @@ internal sealed class ReorderObservable<T>(IObservable<T> source, TimeSpan windo
         private readonly Queue<(long Arrived, long EventTicks)> _arrivals = new();
         private readonly ITimer _timer;
         private long _maxSeen = long.MinValue;
+        private long _lastRecorded; // event time of the newest arrival record (valid while _arrivals is not empty)
         private long? _lastEmitted;
         private long _scheduledFor = long.MinValue; // arrival timestamp the timer is set for
         private bool _done;
@@ -97,7 +98,16 @@ internal sealed class ReorderObservable<T>(IObservable<T> source, TimeSpan windo
                 }
 
                 _buffer.Add(value, ticks);
-                _arrivals.Enqueue((_time.GetTimestamp(), ticks));
+
+                // An arrival record releases, once it is a window old, everything up to its event time. A record no later
+                // (in event time) than the newest one already queued would release nothing that one does not release
+                // sooner, so it is not made — nor the clock read for it (most events of a stream a little out of order).
+                if (_arrivals.Count == 0 || ticks > _lastRecorded)
+                {
+                    _arrivals.Enqueue((_time.GetTimestamp(), ticks));
+                    _lastRecorded = ticks;
+                }
+
                 _maxSeen = Math.Max(_maxSeen, ticks);
                 EmitUpTo(_maxSeen - _window.Ticks);
                 Schedule();

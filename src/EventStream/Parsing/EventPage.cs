@@ -15,10 +15,10 @@ public sealed record EventPage(IReadOnlyList<IntileryEvent> Events, long? Total,
     /// <param name="requestId">The request id to attach, if the body came from a response.</param>
     /// <returns>The page; unplanned events are <see cref="IntileryEvent"/>s.</returns>
     /// <exception cref="EventPageFormatException">The body is malformed or truncated.</exception>
-    /// <remarks>The body is copied once into an array of its own, which the events slice.</remarks>
+    /// <remarks>The events' JSON is copied out of <paramref name="body"/> (into arrays the page's events share), so the caller may reuse it.</remarks>
 #pragma warning disable RS0026 // the two overloads differ in the body's type (a span is copied, memory is sliced); no call binds to both
     public static EventPage Parse(ReadOnlySpan<byte> body, EventCatalog? catalog = null, string? requestId = null)
-        => Parse(body.ToArray().AsMemory(), catalog, requestId);
+        => Read(new EventPageReader(body), catalog, requestId);
 
     /// <summary>Reads a whole page body whose events are views into it (no bytes are copied).</summary>
     /// <param name="body">The UTF-8 JSON body; it must not change while an event read from it is in use.</param>
@@ -28,8 +28,10 @@ public sealed record EventPage(IReadOnlyList<IntileryEvent> Events, long? Total,
     /// <exception cref="EventPageFormatException">The body is malformed or truncated.</exception>
     public static EventPage Parse(ReadOnlyMemory<byte> body, EventCatalog? catalog = null, string? requestId = null)
 #pragma warning restore RS0026
+        => Read(new EventPageReader(body), catalog, requestId);
+
+    private static EventPage Read(EventPageReader reader, EventCatalog? catalog, string? requestId)
     {
-        var reader = new EventPageReader(body);
         var events = new List<IntileryEvent>();
         while (reader.MoveNext())
         {
@@ -48,17 +50,20 @@ public sealed record EventPage(IReadOnlyList<IntileryEvent> Events, long? Total,
     public static async ValueTask<EventPage> ParseAsync(Stream body, EventCatalog? catalog = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(body);
-        ReadOnlyMemory<byte> bytes;
+        PooledBody buffer;
         try
         {
-            bytes = await ResponseBody.ReadAsync(body, body.CanSeek ? body.Length - body.Position : null, MaxStreamBytes, cancellationToken).ConfigureAwait(false);
+            buffer = await PooledBody.ReadAsync(body, body.CanSeek ? body.Length - body.Position : null, MaxStreamBytes, cancellationToken).ConfigureAwait(false);
         }
         catch (ResponseTooLargeException ex)
         {
             throw new EventPageFormatException($"the page is longer than {MaxStreamBytes} bytes", ex);
         }
 
-        return Parse(bytes, catalog);
+        using (buffer)
+        {
+            return Parse(buffer.Span, catalog);
+        }
     }
 
     private const int MaxStreamBytes = 256 * 1024 * 1024;

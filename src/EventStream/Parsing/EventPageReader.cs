@@ -12,7 +12,8 @@ namespace EventStream.Parsing;
 /// <remarks>
 /// Over <see cref="ReadOnlyMemory{T}"/> the events it materializes are views into that memory (no bytes are copied), so
 /// the memory must not change while any of them is in use (as for <see cref="JsonDocument.Parse(ReadOnlyMemory{byte}, JsonDocumentOptions)"/>);
-/// over a span each event copies its own JSON. An event keeps its page's memory alive: see <see cref="IntileryEvent.Detach"/>.
+/// over a span the events' JSON is copied into arrays shared by the page's events (at most 64 KB each). An event keeps
+/// the memory it is a view into alive: see <see cref="IntileryEvent.Detach"/>.
 /// </remarks>
 /// <example>
 /// <code>
@@ -26,7 +27,8 @@ namespace EventStream.Parsing;
 public ref struct EventPageReader
 {
     private readonly ReadOnlySpan<byte> _page;
-    private readonly ReadOnlyMemory<byte> _memory; // the page again when events may slice it; empty: each event copies its bytes
+    private readonly ReadOnlyMemory<byte> _memory; // the page again when events may slice it; empty: events copy into _bytes
+    private EventBytes? _bytes; // made on the first Materialize, so a header-only read allocates nothing
     private readonly Utf8StringCache _cache;
     private readonly List<UnreadableEventInfo>? _unreadable;
     private Utf8JsonReader _reader;
@@ -39,23 +41,26 @@ public ref struct EventPageReader
     /// <summary>Creates a reader over a whole response body.</summary>
     /// <param name="page">The UTF-8 JSON body.</param>
     /// <remarks>Repeated values are shared through a small per-thread cache, so reading a page's headers allocates nothing.</remarks>
-    public EventPageReader(ReadOnlySpan<byte> page) : this(page, default, Utf8StringCache.ForCurrentThread) { }
+    public EventPageReader(ReadOnlySpan<byte> page) : this(page, default, null, Utf8StringCache.ForCurrentThread) { }
 
     /// <summary>Creates a reader over a whole response body whose events are views into it (nothing is copied).</summary>
     /// <param name="page">The UTF-8 JSON body; it must not change while an event read from it is in use.</param>
-    public EventPageReader(ReadOnlyMemory<byte> page) : this(page.Span, page, Utf8StringCache.ForCurrentThread) { }
+    public EventPageReader(ReadOnlyMemory<byte> page) : this(page.Span, page, null, Utf8StringCache.ForCurrentThread) { }
 
     /// <param name="page">The UTF-8 JSON body.</param>
-    /// <param name="memory">The same body, when events may keep slices of it; empty to copy each event's bytes.</param>
+    /// <param name="memory">The same body, when events may keep slices of it; empty to copy events' bytes into <paramref name="bytes"/>.</param>
+    /// <param name="bytes">Where events copy their bytes when <paramref name="memory"/> is empty (reset here: a page's events share no chunk with another page's).</param>
     /// <param name="cache">Shares repeated strings.</param>
     /// <param name="unreadable">
     /// When given, an event that is well-formed JSON but breaks the envelope's contract (see <see cref="EventPageFormatException"/>)
     /// is recorded here and skipped instead of ending the page; <see cref="Count"/> still counts it (page offsets stay right).
     /// </param>
-    internal EventPageReader(ReadOnlySpan<byte> page, ReadOnlyMemory<byte> memory, Utf8StringCache cache, List<UnreadableEventInfo>? unreadable = null)
+    internal EventPageReader(ReadOnlySpan<byte> page, ReadOnlyMemory<byte> memory, EventBytes? bytes, Utf8StringCache cache, List<UnreadableEventInfo>? unreadable = null)
     {
         _page = page;
         _memory = memory;
+        _bytes = bytes;
+        _bytes?.Reset();
         _cache = cache;
         _unreadable = unreadable;
         _reader = new Utf8JsonReader(page, JsonLimits.Reader);
@@ -112,18 +117,18 @@ public ref struct EventPageReader
         }
     }
 
-    /// <summary>Builds the current event: its envelope strings (repeated values shared) and its JSON (a view into the page when read from memory, else a copy).</summary>
+    /// <summary>Builds the current event: its envelope strings (repeated values shared) and its JSON (a view into the page when read from memory, else a copy in a chunk shared with the page's other events).</summary>
     /// <returns>The event.</returns>
-    public readonly IntileryEvent Materialize() => Materialize(null);
+    public IntileryEvent Materialize() => Materialize(null);
 
     /// <summary>Builds the current event, typed by <paramref name="catalog"/> when it plans the event's action.</summary>
     /// <param name="catalog">The catalog that types planned events, or <see langword="null"/> to keep the event untyped.</param>
     /// <returns>The event: typed when planned, otherwise untyped.</returns>
-    public readonly IntileryEvent Materialize(Typed.EventCatalog? catalog)
+    public IntileryEvent Materialize(Typed.EventCatalog? catalog)
     {
         EnsureOnEvent();
         ReadOnlyMemory<byte> json = _memory.IsEmpty
-            ? _page[_fields.EventStart.._fields.EventEnd].ToArray()
+            ? (_bytes ??= new EventBytes()).Copy(_page[_fields.EventStart.._fields.EventEnd], _page.Length - _fields.EventStart)
             : _memory[_fields.EventStart.._fields.EventEnd];
         return catalog is null ? new IntileryEvent(_fields, _page, json, _scratch, _cache) : catalog.Materialize(_fields, _page, json, _scratch, _cache);
     }

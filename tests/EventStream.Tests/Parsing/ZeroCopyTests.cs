@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using EventStream.Api;
-using EventStream.Api.Internal;
 using EventStream.Parsing;
 using EventStream.Simulator;
 using EventStream.Tests.Infrastructure;
@@ -27,7 +26,7 @@ public class ZeroCopyTests
     }
 
     [Fact]
-    public void ParseSpan_CopiesTheBodyOnce_SoTheCallerMayReuseItsBuffer()
+    public void ParseSpan_CopiesOutOfTheCallersBuffer_IntoOneArrayForThePage()
     {
         byte[] body = TestData.SamplePage;
         EventPage page = EventPage.Parse(body.AsSpan(), IntileryEvents.Catalog);
@@ -37,6 +36,23 @@ public class ZeroCopyTests
 
         Assert.Equal(before, page.Events.Select(e => System.Text.Encoding.UTF8.GetString(e.Json.Span)));
         Assert.Single(page.Events.Select(e => ArrayOf(e.Json)).Distinct()); // one copy for the page, not one per event
+    }
+
+    [Fact]
+    public void ParseSpan_ALargePage_SharesChunksThatStayOffTheLargeObjectHeap()
+    {
+        var events = new SyntheticEvents(seed: 3);
+        var t0 = new DateTimeOffset(2024, 5, 14, 9, 0, 0, TimeSpan.Zero);
+        byte[] body = SyntheticEvents.Page([.. Enumerable.Range(0, 100).Select(i => events.Create(t0.AddMilliseconds(i)))]);
+        Assert.True(body.Length > 85_000, $"the page is {body.Length} bytes: too small to show anything");
+
+        EventPage page = EventPage.Parse(body.AsSpan());
+
+        byte[][] arrays = [.. page.Events.Select(e => ArrayOf(e.Json)).Distinct()];
+        Assert.InRange(arrays.Length, 2, 3);
+        Assert.All(arrays, a => Assert.True(a.Length < 85_000 && GC.GetGeneration(a) < 2, $"a chunk of {a.Length} bytes"));
+        Assert.Equal(page.Events.Sum(e => e.Json.Length), arrays.Sum(a => a.Length), tolerance: 2_000); // little slack at chunk ends
+        Assert.All(page.Events, e => Assert.Equal(e.EventId, IntileryEvent.Parse(e.Json.Span).EventId));
     }
 
     [Fact]
@@ -117,7 +133,7 @@ public class ZeroCopyTests
     }
 
     [Fact]
-    public async Task OverHttp_APagesEventsShareOneArray_SizedToTheBody()
+    public async Task OverHttp_APagesEventsShareOneArray_HoldingJustThem()
     {
         await using IntilerySimulator simulator = await Loopback.StartAsync();
         var t0 = new DateTimeOffset(2024, 5, 14, 9, 0, 0, TimeSpan.Zero);
@@ -131,57 +147,7 @@ public class ZeroCopyTests
 
         Assert.Equal(50, page.Events.Count);
         byte[] array = Assert.Single(page.Events.Select(e => ArrayOf(e.Json)).Distinct());
-        Assert.Equal(50, EventPage.Parse(array.AsMemory()).Events.Count); // the array is the whole body and nothing else (a larger pooled buffer would hold bytes after it)
-    }
-
-    [Fact]
-    public async Task ResponseBody_AnnouncedLength_ReadIntoAnArrayOfThatSize()
-    {
-        byte[] body = TestData.SamplePage;
-
-        ReadOnlyMemory<byte> read = await ResponseBody.ReadAsync(new ChunkedStream(body), body.Length, 1 << 20, CancellationToken.None);
-
-        Assert.Equal(body, read.ToArray());
-        Assert.Equal(body.Length, ArrayOf(read).Length);
-    }
-
-    [Fact]
-    public async Task ResponseBody_UnknownLength_CopiedOnceIntoAnExactArray()
-    {
-        byte[] body = TestData.SamplePage;
-
-        ReadOnlyMemory<byte> read = await ResponseBody.ReadAsync(new ChunkedStream(body), null, 1 << 20, CancellationToken.None);
-
-        Assert.Equal(body, read.ToArray());
-        Assert.Equal(body.Length, ArrayOf(read).Length);
-    }
-
-    [Fact]
-    public async Task ResponseBody_LongerThanAnnounced_IsAnIOError_ShorterIsReturnedForTheParserToReject()
-    {
-        byte[] body = TestData.SamplePage;
-
-        IOException longer = await Assert.ThrowsAsync<IOException>(async () => await ResponseBody.ReadAsync(new MemoryStream(body), body.Length - 10, 1 << 20, CancellationToken.None));
-        ReadOnlyMemory<byte> shorter = await ResponseBody.ReadAsync(new MemoryStream(body, 0, 100), body.Length, 1 << 20, CancellationToken.None);
-
-        Assert.Contains("announced length", longer.Message, StringComparison.Ordinal);
-        Assert.Equal(100, shorter.Length);
-        Assert.Throws<EventPageFormatException>(() => EventPage.Parse(shorter));
-    }
-
-    [Fact]
-    public async Task ResponseBody_OverTheLimit_Refused_KnownOrNot()
-    {
-        byte[] body = TestData.SamplePage;
-
-        await Assert.ThrowsAsync<ResponseTooLargeException>(async () => await ResponseBody.ReadAsync(new MemoryStream(body), body.Length, 1000, CancellationToken.None));
-        await Assert.ThrowsAsync<ResponseTooLargeException>(async () => await ResponseBody.ReadAsync(new MemoryStream(body), null, 1000, CancellationToken.None));
-    }
-
-    // Hands out at most 1,000 bytes per read, as a socket does.
-    private sealed class ChunkedStream(byte[] data) : MemoryStream(data)
-    {
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-            => base.ReadAsync(buffer[..Math.Min(1000, buffer.Length)], cancellationToken);
+        Assert.Equal(page.Events.Sum(e => e.Json.Length), array.Length, tolerance: 2_000); // the events, not the pooled body
+        Assert.All(page.Events, e => Assert.Equal(e.EventId, IntileryEvent.Parse(e.Json.Span).EventId));
     }
 }

@@ -29,6 +29,7 @@ internal sealed class Committer
     private readonly Lock _lock = new();
     private readonly string _queryKey;
     private readonly Dictionary<string, DateTimeOffset> _seen = new(StringComparer.Ordinal);
+    private readonly Queue<(string Id, DateTimeOffset EventTime)> _seenOrder = new(); // _seen in the order taken: what to forget first
     private readonly Queue<(long Sequence, string? EventId, DateTimeOffset EventTime, FeedPosition? Position)> _pending = new();
     private readonly List<ConsumerProgress> _consumers = [];
     private FeedPosition? _position;
@@ -45,9 +46,9 @@ internal sealed class Committer
     {
         lock (_lock)
         {
-            foreach (SeenEvent seen in checkpoint.Seen)
+            foreach (SeenEvent seen in checkpoint.Seen.OrderBy(s => s.EventTime))
             {
-                _seen[seen.EventId] = seen.EventTime;
+                Remember(seen.EventId, seen.EventTime);
             }
 
             _position = new FeedPosition(checkpoint.Cursor, checkpoint.SweepPosition, checkpoint.HighWater, DateTimeOffset.MinValue);
@@ -173,7 +174,7 @@ internal sealed class Committer
             _pending.Dequeue();
             if (item.EventId is { } id)
             {
-                _seen[id] = item.EventTime;
+                Remember(id, item.EventTime);
                 _lastTaken = id;
             }
             else if (item.Position is { } position)
@@ -187,19 +188,24 @@ internal sealed class Committer
         _version++;
     }
 
-    // Ids older than the position's KeepFrom can no longer be read again. O(n) over a set bounded by MaxLateness of events.
+    private void Remember(string id, DateTimeOffset eventTime)
+    {
+        _seen[id] = eventTime;
+        _seenOrder.Enqueue((id, eventTime));
+    }
+
+    // Ids older than the position's KeepFrom can no longer be read again. Events are taken in event-time order (a late one
+    // is older than those before it), so forgetting from the front of the taken order costs O(1) per id; a late event is
+    // forgotten once those taken before it are (kept a little longer than needed, never shorter). This was a scan of every
+    // id per page: at 10,000 events/s live with MaxLateness 30 s, 300,000 entries a page.
     private void Forget(DateTimeOffset keepFrom)
     {
-        if (keepFrom == DateTimeOffset.MinValue)
+        while (_seenOrder.TryPeek(out var oldest) && oldest.EventTime < keepFrom)
         {
-            return;
-        }
-
-        foreach (KeyValuePair<string, DateTimeOffset> entry in _seen)
-        {
-            if (entry.Value < keepFrom)
+            _seenOrder.Dequeue();
+            if (_seen.TryGetValue(oldest.Id, out DateTimeOffset time) && time == oldest.EventTime)
             {
-                _seen.Remove(entry.Key);
+                _seen.Remove(oldest.Id);
             }
         }
     }

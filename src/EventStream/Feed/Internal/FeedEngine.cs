@@ -29,6 +29,7 @@ internal sealed class FeedEngine
     private readonly DedupeWindow _dedupe;
     private readonly Utf8StringCache _strings = new();
     private readonly HashSet<UInt128> _pageIds = [];
+    private readonly EventBytes _bytes = new();
     private readonly List<UnreadableEventInfo> _unreadable = [];
     private readonly HashSet<string> _reportedUnreadable = new(StringComparer.Ordinal);
     private readonly FeedCheckpoint? _resumeFrom;
@@ -665,16 +666,16 @@ internal sealed class FeedEngine
 
     private static readonly PageParser<(FeedEngine Engine, DateTimeOffset? QueryStart, DateTimeOffset? QueryEnd), PageScan> s_parse = Parse;
 
-    // Runs inside the client's attempt, on the body (which the kept events slice): reads headers, drops duplicates without allocating,
+    // Runs inside the client's attempt, on the pooled body: reads headers, drops duplicates without allocating,
     // materializes the rest. Reads engine state but changes none of it, so a failed attempt leaves no trace.
-    private static PageScan Parse(ReadOnlyMemory<byte> body, in ResponseInfo info, (FeedEngine Engine, DateTimeOffset? QueryStart, DateTimeOffset? QueryEnd) state)
+    private static PageScan Parse(ReadOnlySpan<byte> body, in ResponseInfo info, (FeedEngine Engine, DateTimeOffset? QueryStart, DateTimeOffset? QueryEnd) state)
     {
         FeedEngine engine = state.Engine;
         var page = new PageScan { Date = info.Date, Timestamp = engine._time.GetTimestamp(), SentTimestamp = info.SentTimestamp };
         engine._pageIds.Clear();
         DateTimeOffset keepFrom = engine.KeepFrom;
         engine._unreadable.Clear();
-        var reader = new EventPageReader(body.Span, body, engine._strings, engine._unreadable);
+        var reader = new EventPageReader(body, default, engine._bytes, engine._strings, engine._unreadable);
         while (reader.MoveNext())
         {
             EventHeader header = reader.Header;
@@ -726,7 +727,7 @@ internal sealed class FeedEngine
             page.Unreadable = new List<UnreadableEvent>(engine._unreadable.Count);
             foreach (UnreadableEventInfo u in engine._unreadable)
             {
-                page.Unreadable.Add(new UnreadableEvent(u.Reason, info.RequestId, u.Start, System.Text.Encoding.UTF8.GetString(body.Span.Slice(u.Start, u.Length))));
+                page.Unreadable.Add(new UnreadableEvent(u.Reason, info.RequestId, u.Start, System.Text.Encoding.UTF8.GetString(body.Slice(u.Start, u.Length))));
             }
         }
 
