@@ -721,6 +721,7 @@ internal sealed class FeedEngine
         }
 
         page.Total = reader.Total;
+        engine._bytes.Reset(); // the last chunk now belongs to the page's events alone: an idle feed holds none of it
         if (engine._unreadable.Count > 0)
         {
             page.Count += engine._unreadable.Count; // they hold places in the page: `from` offsets count them
