@@ -75,6 +75,10 @@ public static class DedupeExtensions
 internal sealed class EventDedupeObservable<T>(IObservable<T> source, int? maxCount, TimeSpan? maxAge, TimeProvider time) : IObservable<T>
     where T : Parsing.IntileryEvent
 {
+    private readonly int? _maxCount = maxCount;
+    private readonly TimeSpan? _maxAge = maxAge;
+    private readonly TimeProvider _time = time;
+
     public IDisposable Subscribe(IObserver<T> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
@@ -114,10 +118,6 @@ internal sealed class EventDedupeObservable<T>(IObservable<T> source, int? maxCo
 
         public void OnCompleted() => downstream.OnCompleted();
     }
-
-    private readonly int? _maxCount = maxCount;
-    private readonly TimeSpan? _maxAge = maxAge;
-    private readonly TimeProvider _time = time;
 }
 
 internal sealed class DedupeObservable<T, TKey>(

@@ -95,6 +95,19 @@ public ref struct EventPageReader
         }
     }
 
+    /// <summary>The current event's id as its 128-bit key (<see cref="EventKey"/>), hashed once: <see cref="Materialize()"/> reuses it.</summary>
+    internal UInt128 IdKey()
+    {
+        EnsureOnEvent();
+        if (!_fields.HasKey)
+        {
+            _fields.Key = EventKey.Of(_fields.EventId.Resolve(_page, _scratch));
+            _fields.HasKey = true;
+        }
+
+        return _fields.Key;
+    }
+
     /// <summary>Moves to the next event.</summary>
     /// <returns><see langword="true"/> when on an event; <see langword="false"/> once the page has been read to its end.</returns>
     /// <exception cref="EventPageFormatException">The page is malformed or truncated.</exception>

@@ -234,7 +234,7 @@ public class IntileryEvent
             {
                 Json = json,
                 EventId = System.Text.Encoding.UTF8.GetString(id),
-                Key = EventKey.Of(id),
+                Key = fields.HasKey ? fields.Key : EventKey.Of(id),
                 EventAction = cache.Get(fields.EventAction.Resolve(buffer, scratch)),
                 EventTime = fields.EventTime,
                 ReceivedTime = fields.ReceivedTime,

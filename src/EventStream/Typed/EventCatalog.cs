@@ -100,12 +100,8 @@ public sealed class EventCatalog
             return untyped;
         }
 
-        string action = untyped.EventAction;
-        int max = Encoding.UTF8.GetMaxByteCount(action.Length);
-        Span<byte> utf8 = max <= MaxStackAction ? stackalloc byte[max] : new byte[max];
-        int length = Encoding.UTF8.GetBytes(action, utf8);
         var reader = new PlanReader(untyped);
-        return TryDecode(utf8[..length], ref reader) ?? untyped;
+        return TryDecode(Utf8(untyped.EventAction, stackalloc byte[MaxStackAction]), ref reader) ?? untyped;
     }
 
     /// <summary>Builds the event a page reader is on: typed when planned, else untyped; the envelope is read once either way.</summary>
@@ -119,30 +115,42 @@ public sealed class EventCatalog
     {
         foreach (Part part in _parts)
         {
-            PlannedEvent? typed = part.Decoder(eventAction, ref reader);
-            if (typed is null)
+            if (Run(part.Decoder, part.OnViolation, eventAction, ref reader) is { } typed)
             {
-                continue;
+                return typed;
             }
-
-            typed.Decoder = part.Decoder;
-            if (reader.Violations is { } violations)
-            {
-                typed.Violations = violations;
-                if (part.OnViolation is { } onViolation)
-                {
-                    foreach (PlanViolation violation in violations)
-                    {
-                        onViolation(violation);
-                    }
-                }
-            }
-
-            return typed;
         }
 
         return null;
     }
+
+    // One plan's decoder on the event: the typed event (remembering its decoder, with its violations, each handed to onViolation), or null when unplanned.
+    private static PlannedEvent? Run(TypedEventDecoder decoder, Action<PlanViolation>? onViolation, scoped ReadOnlySpan<byte> eventAction, ref PlanReader reader)
+    {
+        PlannedEvent? typed = decoder(eventAction, ref reader);
+        if (typed is null)
+        {
+            return null;
+        }
+
+        typed.Decoder = decoder;
+        if (reader.Violations is { } violations)
+        {
+            typed.Violations = violations;
+            if (onViolation is not null)
+            {
+                foreach (PlanViolation violation in violations)
+                {
+                    onViolation(violation);
+                }
+            }
+        }
+
+        return typed;
+    }
+
+    private static ReadOnlySpan<byte> Utf8(string action, Span<byte> stack)
+        => Encoding.UTF8.GetMaxByteCount(action.Length) <= stack.Length ? stack[..Encoding.UTF8.GetBytes(action, stack)] : Encoding.UTF8.GetBytes(action);
 
     /// <summary>Builds a typed event again over <paramref name="own"/> (its envelope with a copy of its JSON), with the decoder that built it; violation handlers are not called again.</summary>
     internal static IntileryEvent Redecode(PlannedEvent typed, IntileryEvent own)
@@ -152,19 +160,8 @@ public sealed class EventCatalog
             return own;
         }
 
-        string action = own.EventAction;
-        int max = Encoding.UTF8.GetMaxByteCount(action.Length);
-        Span<byte> utf8 = max <= MaxStackAction ? stackalloc byte[max] : new byte[max];
-        int length = Encoding.UTF8.GetBytes(action, utf8);
         var reader = new PlanReader(own);
-        if (decoder(utf8[..length], ref reader) is not { } again)
-        {
-            return own;
-        }
-
-        again.Decoder = decoder;
-        again.Violations = reader.Violations is { } violations ? violations : [];
-        return again;
+        return Run(decoder, onViolation: null, Utf8(own.EventAction, stackalloc byte[MaxStackAction]), ref reader) ?? own;
     }
 
     /// <inheritdoc />

@@ -28,6 +28,18 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
     private static RelayFeed[] Feeds(IntilerySimulator simulator, FeedStart start)
         => [.. simulator.Brands.Select(b => new RelayFeed { ClientId = b.ClientId, AccountId = b.AccountId, BrandId = b.BrandId, AuthToken = b.Token, Start = start })];
 
+    // Runs one relay over every brand from the beginning until done says so, then stops it (checkpoints saved, leases released).
+    private async Task<NatsRelay> RelayFromBeginningUntilAsync(NatsConnection nats, IntilerySimulator simulator, string instance, Func<NatsRelay, bool> done, TimeSpan within, string what)
+    {
+        using var stop = new CancellationTokenSource();
+        var relay = new NatsRelay(nats, Feeds(simulator, FeedStart.Beginning), Options(simulator, instance));
+        Task running = relay.RunAsync(stop.Token);
+        await UntilAsync(() => Task.FromResult(done(relay)), within, what);
+        await stop.CancelAsync();
+        await running;
+        return relay;
+    }
+
     private static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan within, string what)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -47,14 +59,7 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
         await using NatsServer server = await NatsServer.StartAsync();
         await using NatsConnection nats = server.Connect();
 
-        using (var stop = new CancellationTokenSource())
-        {
-            var relay = new NatsRelay(nats, Feeds(simulator, FeedStart.Beginning), Options(simulator, "one"));
-            Task running = relay.RunAsync(stop.Token);
-            await UntilAsync(async () => relay.Published >= 1_000, TimeSpan.FromSeconds(60), "1,000 events published");
-            await stop.CancelAsync();
-            await running;
-        }
+        await RelayFromBeginningUntilAsync(nats, simulator, "one", r => r.Published >= 1_000, TimeSpan.FromSeconds(60), "1,000 events published");
 
         List<StoredMessage> stored = await StreamContents.ReadAsync(nats);
         var expected = simulator.Brands.SelectMany(b => b.Snapshot().Select(e => (Brand: b.BrandId, Event: e))).ToDictionary(x => x.Event.EventId);
@@ -75,15 +80,9 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
             await checkpoints.PurgeAsync(NatsNames.FeedKey(brand.ClientId, brand.AccountId, brand.BrandId));
         }
 
-        using (var stop = new CancellationTokenSource())
-        {
-            var again = new NatsRelay(nats, Feeds(simulator, FeedStart.Beginning), Options(simulator, "two"));
-            Task running = again.RunAsync(stop.Token);
-            await UntilAsync(async () => again.Duplicates >= 1_000 || again.Published > 0, TimeSpan.FromSeconds(20), $"1,000 events published again: {string.Join("\n", _log.Lines)}");
-            await stop.CancelAsync();
-            await running;
-            Assert.Equal(0, again.Published);
-        }
+        NatsRelay again = await RelayFromBeginningUntilAsync(
+            nats, simulator, "two", r => r.Duplicates >= 1_000 || r.Published > 0, TimeSpan.FromSeconds(20), $"1,000 events published again: {string.Join("\n", _log.Lines)}");
+        Assert.Equal(0, again.Published);
 
         Assert.Equal(1_000, await CountAsync(nats));
     }
@@ -122,14 +121,7 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
         await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.Brands = 2; o.Backlog = 600; o.BacklogAge = TimeSpan.FromHours(1); });
         await using NatsServer server = await NatsServer.StartAsync();
         await using NatsConnection nats = server.Connect();
-        using (var stop = new CancellationTokenSource())
-        {
-            var relay = new NatsRelay(nats, Feeds(simulator, FeedStart.Beginning), Options(simulator, "one"));
-            Task running = relay.RunAsync(stop.Token);
-            await UntilAsync(async () => relay.Published >= 600, TimeSpan.FromSeconds(60), "600 events published");
-            await stop.CancelAsync();
-            await running;
-        }
+        await RelayFromBeginningUntilAsync(nats, simulator, "one", r => r.Published >= 600, TimeSpan.FromSeconds(60), "600 events published");
 
         // Only brand DEMO2's page views, typed with Intilery's catalog: first 10, then the rest through the same durable consumer.
         var expected = simulator.Brands[1].Snapshot().Where(e => e.Action == "page").Select(e => e.EventId).ToHashSet();

@@ -27,8 +27,6 @@ internal sealed class DedupeWindow
     /// <summary>How many ids were dropped because the count bound was hit (each could let a duplicate through).</summary>
     public long Overflowed { get; private set; }
 
-    public bool Contains(string id) => _ids.Contains(EventKey.Of(id));
-
     public bool Contains(UInt128 key) => _ids.Contains(key);
 
     public bool Add(string id, DateTimeOffset eventTime) => Add(EventKey.Of(id), eventTime);

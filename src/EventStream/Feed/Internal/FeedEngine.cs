@@ -699,7 +699,7 @@ internal sealed class FeedEngine
                 page.SawEventAtQueryEnd = true;
             }
 
-            if (engine._dedupe.Contains(EventKey.Of(header.EventId)) || time < keepFrom)
+            if (engine._dedupe.Contains(reader.IdKey()) || time < keepFrom)
             {
                 page.Duplicates++;
                 continue;

@@ -34,6 +34,8 @@ internal struct EventFields
     public int TraitsStart; // rawData.traits when it is an object
     public int TraitsLength;
     public int ScratchUsed;
+    public UInt128 Key; // EventKey of EventId, once HasKey (computed on demand, so that a header-only read does not hash)
+    public bool HasKey;
 
     public void Reset()
     {
@@ -46,6 +48,7 @@ internal struct EventFields
         PropertiesStart = TraitsStart = -1;
         PropertiesLength = TraitsLength = 0;
         ScratchUsed = 0;
+        HasKey = false;
     }
 }
 
