@@ -9,9 +9,17 @@ internal static class Program
     /// <summary>Exit code for bad arguments (usage printed).</summary>
     public const int UsageError = 2;
 
-    public static Task<int> Main(string[] args) => RunAsync(args, Console.Out, Console.Error);
+    /// <summary>How long a command may take to stop after SIGINT/SIGTERM: well inside a service manager's stop timeout (systemd: 90 s).</summary>
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(30);
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    public static async Task<int> Main(string[] args)
+    {
+        using var signals = new StopSignals(StopGrace);
+        return await RunAsync(args, Console.Out, Console.Error, signals.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the command line; <paramref name="stop"/> stops the command cleanly (exit 0), as SIGINT/SIGTERM do.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken stop = default)
     {
         var root = new RootCommand("EventStream: the Intilery Events API as a real-time stream.")
         {
@@ -21,18 +29,16 @@ internal static class Program
             RelayCommand.Create(output, error),
         };
         ParseResult parse = root.Parse(args);
-        // SIGINT/SIGTERM cancel the command, which then saves its checkpoint and stops its servers. System.CommandLine
-        // kills the process if that takes over 2 s (its default): on a loaded machine a shutdown took longer (exit 143,
-        // checkpoint unsaved). Allow 30 s, well inside a service manager's stop timeout (systemd: 90 s).
-        var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = TimeSpan.FromSeconds(30) };
+        // Signals are handled by StopSignals (see there for why not by System.CommandLine), so its handler is off.
+        var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
         if (parse.Errors.Count > 0)
         {
             // System.CommandLine prints the errors and the command's usage; we exit 2, the convention for bad usage.
             configuration.Output = error;
-            await parse.InvokeAsync(configuration).ConfigureAwait(false);
+            await parse.InvokeAsync(configuration, stop).ConfigureAwait(false);
             return UsageError;
         }
 
-        return await parse.InvokeAsync(configuration).ConfigureAwait(false);
+        return await parse.InvokeAsync(configuration, stop).ConfigureAwait(false);
     }
 }

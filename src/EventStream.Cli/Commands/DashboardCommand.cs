@@ -32,7 +32,7 @@ internal static class DashboardCommand
         connection.AddTo(command);
         command.Options.Add(port);
         command.Options.Add(listen);
-        command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
+        command.SetStoppableAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
             if (!IPAddress.TryParse(parse.GetValue(listen), out IPAddress? address))
             {
@@ -72,7 +72,7 @@ internal static class DashboardCommand
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
                 string url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
                 await output.WriteLineAsync(url.TrimEnd('/') + "/").ConfigureAwait(false);
-                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await output.FlushAsync(CancellationToken.None).ConfigureAwait(false); // the ready line goes out whatever happens next
                 try
                 {
                     await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);

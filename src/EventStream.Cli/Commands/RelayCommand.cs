@@ -31,7 +31,7 @@ internal static class RelayCommand
         {
             nats, feeds, instance, lease, stream, prefix, buckets, maxLateness, allowHttp, statusEvery,
         };
-        command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
+        command.SetStoppableAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
             (FeedsFile? file, string? problem) = FeedsFile.Read(parse.GetValue(feeds)!);
             if (file is null)
@@ -94,6 +94,8 @@ internal static class RelayCommand
 
             await using NatsConnection connected = connection;
             var relay = new NatsRelay(connected, file.Feeds, options);
+            // The ready line: connected, and from here SIGINT/SIGTERM stop it cleanly (exit 0, checkpoints saved, leases released).
+            await error.WriteLineAsync($"eventstream relay: {relay.InstanceId} connected to NATS; relaying {file.Feeds.Count} feeds. Ctrl+C stops.").ConfigureAwait(false);
             using var status = new Timer(
                 _ => error.WriteLine($"eventstream relay: {relay.InstanceId} owns {relay.OwnedFeeds.Count} of {file.Feeds.Count} feeds, {relay.Members} relays; published {relay.Published:N0} ({relay.Duplicates:N0} duplicates dropped by the server)"),
                 null, parse.GetValue(statusEvery), parse.GetValue(statusEvery));

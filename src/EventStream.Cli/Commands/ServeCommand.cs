@@ -32,7 +32,7 @@ internal static class ServeCommand
         {
             port, token, client, account, brand, backlog, backlogAge, liveRate, lateShare, maxLate, errorRate, seed, rateLimit, burst, inclusive, gzip, brands, sharedToken,
         };
-        command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
+        command.SetStoppableAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
             var options = new SimulatorOptions
             {
@@ -76,7 +76,7 @@ internal static class ServeCommand
 
             await using IntilerySimulator simulator = await IntilerySimulator.StartAsync(options, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync(simulator.BaseUrl.ToString()).ConfigureAwait(false);
-            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await output.FlushAsync(CancellationToken.None).ConfigureAwait(false); // the ready line goes out whatever happens next
             string brandsServed = options.Brands == 1 ? $"{options.ClientId}/{options.AccountId}/{options.BrandId}"
                 : $"{options.Brands} brands ({simulator.Brands[0]} … {simulator.Brands[^1]}; tokens {(options.SharedToken ? "shared" : "TOKEN-N for brand N")})";
             await error.WriteLineAsync(
