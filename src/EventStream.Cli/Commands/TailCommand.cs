@@ -21,7 +21,7 @@ internal static class TailCommand
         connection.AddTo(command);
         command.Options.Add(format);
         command.Options.Add(untilCaughtUp);
-        command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
+        command.SetStoppableAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
             IntilerySimulator? simulator = null;
             try
@@ -53,7 +53,7 @@ internal static class TailCommand
                 {
                     return table
                         ? await TableView.RunAsync(eventFeed, simulator is not null, cancellationToken).ConfigureAwait(false)
-                        : await RunNdjsonAsync(eventFeed, error, cancellationToken).ConfigureAwait(false);
+                        : await RunNdjsonAsync(eventFeed, cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (Exception ex) when (ex is EventsApiException or FeedException or InvalidDataException or EventPageFormatException)
@@ -73,37 +73,38 @@ internal static class TailCommand
     }
 
     // Each event's JSON exactly as received, one per line. A batch (whatever has arrived) is flushed to stdout before
-    // the next is asked for, so the checkpoint never records an event that is still in a buffer.
-    private static async Task<int> RunNdjsonAsync(EventFeed feed, TextWriter error, CancellationToken cancellationToken)
+    // the next is asked for, so the checkpoint never records an event that is still in a buffer. When the reader of a
+    // pipe goes away (`| head -1`), the tail stops at once, idle or not: the batches written are checkpointed (the one
+    // being written when the pipe closed is not, so a restart delivers it again), and it exits 0, as `yes | head` users
+    // expect of a command that has done what was asked; nothing is printed, since nothing went wrong.
+    private static async Task<int> RunNdjsonAsync(EventFeed feed, CancellationToken cancellationToken)
     {
-        Stream stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
-        await using (stdout.ConfigureAwait(false))
+        using var stdout = new StandardOutput();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stdout.Closed);
+        var buffer = new BufferedStream(stdout.Stream, 64 * 1024); // not disposed: flushing it into a closed pipe would throw
+        try
         {
-            try
+            await foreach (IReadOnlyList<IntileryEvent> batch in feed.ReadBatchesAsync(cancellationToken: stop.Token).ConfigureAwait(false))
             {
-                await foreach (IReadOnlyList<IntileryEvent> batch in feed.ReadBatchesAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+                foreach (IntileryEvent e in batch)
                 {
-                    foreach (IntileryEvent e in batch)
-                    {
-                        stdout.Write(e.Json.Span);
-                        stdout.WriteByte((byte)'\n');
-                    }
-
-                    stdout.Flush();
+                    buffer.Write(e.Json.Span);
+                    buffer.WriteByte((byte)'\n');
                 }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return 0; // SIGINT/SIGTERM: what was received is written; disposing the feed saves the checkpoint
-            }
-            catch (IOException ex)
-            {
-                await error.WriteLineAsync($"eventstream tail: stdout closed ({ex.Message})").ConfigureAwait(false);
-                return 0; // e.g. piped into head
-            }
-        }
 
-        return 0;
+                buffer.Flush();
+            }
+
+            return 0;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return 0; // SIGINT/SIGTERM or a closed pipe: what was written is taken; disposing the feed saves the checkpoint
+        }
+        catch (IOException)
+        {
+            return 0; // the pipe closed while a batch was being written
+        }
     }
 
     // The error and, for a connection that failed, what the socket said (e.g. the host cannot be resolved), on one line.
