@@ -16,7 +16,7 @@ public class DashboardBrowserTests
     // Debian's chromium (Playwright cannot download its own browser here), without the background traffic a closed network refuses.
     private static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
     {
-        ExecutablePath = "/usr/bin/chromium",
+        ExecutablePath = RequiredTool.Find("chromium", "chromium"),
         Headless = true,
         Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });

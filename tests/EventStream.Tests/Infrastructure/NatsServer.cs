@@ -6,7 +6,7 @@ using NATS.Client.Core;
 namespace EventStream.Tests.Infrastructure;
 
 /// <summary>
-/// A real nats-server with JetStream (Debian's 2.9.10; <c>.ci/run</c> installs it), on 127.0.0.1 at a free port with its
+/// A real nats-server with JetStream (Debian's 2.9.10; <c>bash .ci/test</c> installs it), on 127.0.0.1 at a free port with its
 /// store in a temporary directory; started and stopped by the test. It can be killed and started again on the same
 /// port and store (a server restart).
 /// </summary>
@@ -41,13 +41,13 @@ internal sealed class NatsServer : IAsyncDisposable
     public async Task RestartAsync()
     {
         Kill();
-        var info = new ProcessStartInfo("nats-server") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(RequiredTool.Find("nats-server", "nats-server")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string arg in new[] { "-js", "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-sd", _store })
         {
             info.ArgumentList.Add(arg);
         }
 
-        _process = Process.Start(info) ?? throw new InvalidOperationException("nats-server did not start (apt-get install -y nats-server)");
+        _process = Process.Start(info) ?? throw new InvalidOperationException("nats-server did not start");
         _process.OutputDataReceived += static (_, _) => { };
         _process.ErrorDataReceived += static (_, _) => { };
         _process.BeginOutputReadLine();
