@@ -21,10 +21,10 @@ internal static class TableView
         {
             using var refresh = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
             Task<bool> tick = refresh.WaitForNextTickAsync(cancellationToken).AsTask();
+            IAsyncEnumerator<IntileryEvent> events = feed.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+            Task<bool> next = events.MoveNextAsync().AsTask();
             try
             {
-                await using IAsyncEnumerator<IntileryEvent> events = feed.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-                Task<bool> next = events.MoveNextAsync().AsTask();
                 while (true)
                 {
                     Task done = await Task.WhenAny(next, tick).ConfigureAwait(false);
@@ -54,6 +54,13 @@ internal static class TableView
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+            }
+            finally
+            {
+                // An async iterator cannot be disposed while a MoveNextAsync is pending (NotSupportedException): when the
+                // refresh tick saw the cancellation first, let the read in flight end too (the same token ends it).
+                await Task.WhenAny(next).ConfigureAwait(false);
+                await events.DisposeAsync().ConfigureAwait(false);
             }
 
             context.UpdateTarget(Render(recent, status, rate, demo));
