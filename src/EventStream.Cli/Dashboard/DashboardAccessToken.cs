@@ -59,8 +59,7 @@ internal sealed class DashboardAccessToken
 
         if (!IsToken(presented.ToString()))
         {
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            return Task.CompletedTask;
+            return WriteUnauthorizedAsync(context.Response);
         }
 
         context.Response.Cookies.Append(CookieName, CookieValue, new CookieOptions
@@ -75,6 +74,15 @@ internal sealed class DashboardAccessToken
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Redirect(request.PathBase + request.Path + rest.ToQueryString());
         return Task.CompletedTask;
+    }
+
+    /// <summary>A 401 that says what to do (a browser shows its own error page for an empty one), and nothing else.</summary>
+    public static Task WriteUnauthorizedAsync(HttpResponse response)
+    {
+        response.StatusCode = StatusCodes.Status401Unauthorized;
+        response.ContentType = "text/plain; charset=utf-8";
+        response.Headers.CacheControl = "no-store";
+        return response.WriteAsync("401: this dashboard needs its access token. Open the URL that `eventstream dashboard` printed (ending ?t=...) once, or send Authorization: Bearer TOKEN.\n");
     }
 }
 
@@ -105,4 +113,6 @@ internal sealed class DashboardAccessTokenHandler(IOptionsMonitor<DashboardAcces
 
         return Task.FromResult(cookie is null && authorization.Length == 0 ? AuthenticateResult.NoResult() : AuthenticateResult.Fail("wrong access token"));
     }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) => DashboardAccessToken.WriteUnauthorizedAsync(Response);
 }
