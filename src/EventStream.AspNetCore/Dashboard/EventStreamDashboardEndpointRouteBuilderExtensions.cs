@@ -13,6 +13,7 @@ public static class EventStreamDashboardEndpointRouteBuilderExtensions
         ("/", "index.html", "text/html; charset=utf-8"),
         ("/app.js", "app.js", "text/javascript; charset=utf-8"),
         ("/app.css", "app.css", "text/css; charset=utf-8"),
+        ("/favicon.svg", "favicon.svg", "image/svg+xml"),
     ];
 
     /// <summary>

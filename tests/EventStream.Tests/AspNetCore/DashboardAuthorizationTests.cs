@@ -59,7 +59,7 @@ public class DashboardAuthorizationTests
             await app.StartAsync();
             using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
 
-            foreach (string path in new[] { "/", "/app.js", "/app.css", "/events" })
+            foreach (string path in new[] { "/", "/app.js", "/app.css", "/favicon.svg", "/events" })
             {
                 using HttpResponseMessage anonymous = await http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
                 Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);

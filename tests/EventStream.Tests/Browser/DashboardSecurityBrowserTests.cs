@@ -75,6 +75,7 @@ public class DashboardSecurityBrowserTests
         lock (console)
         {
             Assert.DoesNotContain(console, l => l.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase) || l.Contains("Content-Security-Policy", StringComparison.OrdinalIgnoreCase));
+            Assert.DoesNotContain(console, l => l.StartsWith("error:", StringComparison.Ordinal)); // nor any other error (a header ignored, a 404)
         }
 
         Assert.Empty(errors);
