@@ -1,3 +1,4 @@
+using EventStream.AspNetCore.Dashboard.Internal;
 using EventStream.AspNetCore.ServerSentEvents.Internal;
 using EventStream.Feed;
 using Microsoft.AspNetCore.Builder;
@@ -22,12 +23,14 @@ public static class EventStreamEndpointRouteBuilderExtensions
     /// crash (each event's <c>eventId</c> tells a repeat); otherwise <c>reset</c>. On shutdown the host's feed stops
     /// first and each client is sent what it has waiting before its stream ends. Filters: <c>?action=a,b</c>, <c>?late=true|false</c>,
     /// <c>?status=false</c>; a bad query is a 400 saying why. A connection that falls behind gets <c>lagged</c> and is closed.
+    /// Responses carry the dashboard's security headers (CSP, <c>nosniff</c>, <c>no-referrer</c>).
     /// </summary>
+    /// <remarks>The stream is customer data: protect it as the page, e.g. <c>.RequireAuthorization()</c> on the returned builder.</remarks>
     /// <param name="endpoints">The app.</param>
     /// <param name="pattern">The route, e.g. <c>/events</c>.</param>
     /// <param name="feedName">The feed registered with that name, or <see langword="null"/> for the default feed.</param>
     /// <param name="configure">Buffer sizes and heartbeat interval.</param>
-    /// <returns>The endpoint's builder.</returns>
+    /// <returns>The endpoint's builder, for conventions such as <c>RequireAuthorization()</c> or <c>RequireCors()</c>.</returns>
     public static RouteHandlerBuilder MapEventStream(this IEndpointRouteBuilder endpoints, string pattern, string? feedName = null, Action<EventStreamOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -48,6 +51,7 @@ public static class EventStreamEndpointRouteBuilderExtensions
 
         return endpoints.MapGet(pattern, (HttpContext context) =>
         {
+            SecurityHeaders.Apply(context.Response);
             (EventFilter? filter, string? error) = EventFilter.Parse(context.Request.Query);
             if (filter is null)
             {

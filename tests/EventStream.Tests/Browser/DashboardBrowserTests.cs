@@ -114,7 +114,7 @@ public class DashboardBrowserTests
         try
         {
             string[] args = Args(simulator, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--last", "50", "--checkpoint", checkpoint, "--max-lateness", "2s");
-            CliProcess first = CliProcess.Start(args);
+            await using CliProcess first = CliProcess.Start(args); // killed if the test fails before it is stopped below
             string url = (await first.Output.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))!;
 
             using IPlaywright playwright = await Playwright.CreateAsync();

@@ -6,6 +6,7 @@ namespace EventStream.Tests.Infrastructure;
 internal sealed class CliProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private bool _disposed;
 
     private CliProcess(Process process) => _process = process;
 
@@ -31,6 +32,7 @@ internal sealed class CliProcess : IAsyncDisposable
         }
 
         info.Environment.Remove("EVENTSTREAM_TOKEN");
+        info.Environment.Remove("EVENTSTREAM_DASHBOARD_TOKEN");
         foreach ((string key, string value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;
@@ -57,8 +59,15 @@ internal sealed class CliProcess : IAsyncDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>Kills the process (and its children) if it still runs; safe to call again, so a test can stop it early and still hold it in <c>await using</c>.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

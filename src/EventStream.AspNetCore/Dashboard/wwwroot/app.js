@@ -131,7 +131,8 @@ function renderCharts() {
     values.forEach((v, k) => { const bh = v / max * (h - 14); rate.fillStyle = COLORS[k]; rate.fillRect(i * bw, y - bh, bw - 1, bh); y -= bh; });
   });
   rate.fillStyle = '#555'; rate.font = '11px system-ui'; rate.fillText(`${max.toFixed(1)}/s`, 4, 11);
-  $('legend').innerHTML = series.map((s, k) => `<span class="k" style="--c:${COLORS[k]}">${escape(s)}</span>`).join('');
+  // Built with the DOM, not markup: the page's CSP allows no inline style attribute, but a style set from script is fine.
+  $('legend').replaceChildren(...series.map((s, k) => { const span = document.createElement('span'); span.className = 'k'; span.textContent = s; span.style.setProperty('--c', COLORS[k]); return span; }));
 
   const lag = $('lag').getContext('2d');
   lag.clearRect(0, 0, w, h);
