@@ -10,7 +10,9 @@ namespace EventStream.Cli.Commands;
 /// <summary>
 /// <c>eventstream relay --nats URL --feeds FILE</c>: publishes the file's feeds into NATS JetStream, sharing them with any
 /// other relay given the same file and server (see <see cref="NatsRelay"/>). Status on stderr; SIGINT/SIGTERM stop it
-/// cleanly (checkpoints saved, leases released).
+/// cleanly (checkpoints saved, leases released). NATS credentials and TLS: <see cref="NatsConnectionOptions"/>. Exit 1
+/// (<see cref="Refused"/>) when NATS refuses the credentials or a permission, or TLS fails — at start, or on a running
+/// relay once NATS.Net gives up reconnecting; an outage is retried. Nothing it prints holds a secret (<see cref="Redactor"/>).
 /// </summary>
 internal static class RelayCommand
 {
@@ -134,7 +136,7 @@ internal static class RelayCommand
                 // server refuses the credentials twice in a row (rotated or revoked while running). Nothing here can
                 // recover: say why and exit 1; the feeds go to the other relays after the lease time.
                 (NatsFailureKind kind, string reason) = NatsFailure.Classify(ex, watch.Last);
-                await err.WriteLineAsync($"eventstream relay: stopped: {Describe(kind, reason, settings, options)}; its feeds move to the other relays after the lease time").ConfigureAwait(false);
+                await err.WriteLineAsync($"eventstream relay: stopped: {Describe(kind, reason, settings, options)}; any feeds it held move to the other relays after the lease time").ConfigureAwait(false);
                 return Refused;
             }
 

@@ -114,6 +114,30 @@ public partial class RelayNatsAuthTests(Xunit.Abstractions.ITestOutputHelper out
     }
 
     [Fact]
+    public async Task CredsFile_AUserOfTheOperatorsAccount_Publishes_ItsSeedNeverShown()
+    {
+        using var jwts = new NatsJwts();
+        string directory = Path.Combine(Path.GetTempPath(), $"jwt-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        try
+        {
+            await using NatsServer server = await NatsServer.StartAsync(jwts.ServerConfig(directory));
+            await using IntilerySimulator simulator = await Loopback.StartAsync(o => o.Backlog = 50);
+            string creds = jwts.WriteCreds(Path.Combine(directory, "relay.creds"));
+
+            Run run = await RunRelayAsync(simulator, ["--nats", server.Url, "--nats-creds", creds], null, Published, TimeSpan.FromSeconds(60));
+
+            Assert.True(run.ExitCode == 0, string.Join("\n", server.Log));
+            Assert.Contains("(the creds file relay.creds)", run.Error, StringComparison.Ordinal);
+            NoSecret(run, jwts.UserSeed, simulator.Options.Token);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Tls_TheServerCertificateFromTheCa_AndAClientCertificate_Publishes()
     {
         using TestCertificates pki = TestCertificates.Create();
@@ -141,6 +165,21 @@ public partial class RelayNatsAuthTests(Xunit.Abstractions.ITestOutputHelper out
         Assert.Equal(1, run.ExitCode);
         Assert.Contains($"TLS with NATS at tls://127.0.0.1:{server.Port} failed", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("cannot reach", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AUserWithoutThePermissionsItNeeds_ExitsOne_SayingWhichWasDenied()
+    {
+        await using NatsServer server = await NatsServer.StartAsync($"authorization {{ users: [ {{ user: relay, password: \"{Password}\", permissions: {{ publish: \"elsewhere.>\" }} }} ] }}");
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => o.Backlog = 10);
+        var env = new Dictionary<string, string> { ["EVENTSTREAM_NATS_USER"] = "relay", ["EVENTSTREAM_NATS_PASSWORD"] = Password };
+
+        Run run = await RunRelayAsync(simulator, ["--nats", server.Url], env, stopWhen: null, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("denied a permission (user 'relay' and EVENTSTREAM_NATS_PASSWORD): Permissions Violation for Publish to \"$JS.API.STREAM.", run.Error, StringComparison.Ordinal);
+        Assert.Contains("stopped: ", run.Error, StringComparison.Ordinal);
+        NoSecret(run, Password, simulator.Options.Token);
     }
 
     [Fact]

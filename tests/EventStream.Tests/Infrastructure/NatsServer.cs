@@ -121,7 +121,7 @@ internal sealed class NatsServer : IAsyncDisposable
         _process.ErrorDataReceived += (_, e) => Keep(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        for (int i = 0; i < 200; i++)
+        for (int i = 0; i < 200 && !_process.HasExited; i++)
         {
             try
             {
