@@ -42,8 +42,8 @@ internal static class NatsFailure
                     return (NatsFailureKind.Tls, tls.InnerException is { } inner ? $"{tls.Message} {inner.Message}" : tls.Message);
                 case NatsException n when n.Message.Contains("TLS", StringComparison.Ordinal) && n.Message.Contains("TlsMode", StringComparison.Ordinal):
                     return (NatsFailureKind.Tls, n.Message);
-                case System.Security.Cryptography.CryptographicException bad:
-                    return (NatsFailureKind.Configuration, $"a TLS file could not be read: {bad.Message}");
+                case System.Security.Cryptography.CryptographicException crypto: // a PEM file that is not one, or the server's alert (a client certificate it rejects)
+                    return (NatsFailureKind.Tls, crypto.Message);
                 case NatsException n when n.Message.StartsWith("Error loading creds", StringComparison.Ordinal) || n.Message.StartsWith("Failed to load credentials", StringComparison.Ordinal):
                     return (NatsFailureKind.Configuration, n.Message);
             }

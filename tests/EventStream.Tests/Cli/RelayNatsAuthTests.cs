@@ -168,6 +168,34 @@ public partial class RelayNatsAuthTests(Xunit.Abstractions.ITestOutputHelper out
     }
 
     [Fact]
+    public async Task Tls_AServerThatVerifiesClients_NoClientCertificate_ExitsOne_NotUnreachable()
+    {
+        using TestCertificates pki = TestCertificates.Create();
+        await using NatsServer server = await NatsServer.StartAsync(pki.ServerTlsConfig(verify: true));
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => o.Backlog = 10);
+
+        Run run = await RunRelayAsync(simulator, ["--nats", $"tls://127.0.0.1:{server.Port}", "--nats-ca", pki.CaFile], null, stopWhen: null, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"TLS with NATS at tls://127.0.0.1:{server.Port} failed", run.Error, StringComparison.Ordinal);
+        Assert.Contains("needs --nats-cert and --nats-key", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot reach", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tls_AServerWithoutTls_ExitsOne_SayingTls_NotUnreachable()
+    {
+        await using NatsServer server = await NatsServer.StartAsync();
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => o.Backlog = 10);
+
+        Run run = await RunRelayAsync(simulator, ["--nats", $"tls://127.0.0.1:{server.Port}"], null, stopWhen: null, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"TLS with NATS at tls://127.0.0.1:{server.Port} failed", run.Error, StringComparison.Ordinal);
+        Assert.Contains("does not support TLS", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AUserWithoutThePermissionsItNeeds_ExitsOne_SayingWhichWasDenied()
     {
         await using NatsServer server = await NatsServer.StartAsync($"authorization {{ users: [ {{ user: relay, password: \"{Password}\", permissions: {{ publish: \"elsewhere.>\" }} }} ] }}");
