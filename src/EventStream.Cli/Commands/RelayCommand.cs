@@ -32,11 +32,13 @@ internal static class RelayCommand
         var allowHttp = new Option<bool>("--allow-insecure-http") { Description = "Allow an http:// API that is not on this machine (the token would travel in clear text)" };
         var statusEvery = new Option<TimeSpan>("--status-every") { Description = "How often to print a status line on stderr", CustomParser = Duration.Parse, DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
 
-        var command = new Command("relay", "Publish feeds into NATS JetStream exactly once, shared among relays with failover.")
-        {
-            feeds, instance, lease, stream, prefix, buckets, maxLateness, allowHttp, statusEvery,
-        };
+        var command = new Command("relay", "Publish feeds into NATS JetStream exactly once, shared among relays with failover.");
         nats.AddTo(command);
+        foreach (Option option in new Option[] { feeds, instance, lease, stream, prefix, buckets, maxLateness, allowHttp, statusEvery })
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
             (NatsConnectionSettings? settings, string? natsProblem) = nats.Build(parse, Environment.GetEnvironmentVariable);
@@ -137,6 +139,12 @@ internal static class RelayCommand
                 // recover: say why and exit 1; the feeds go to the other relays after the lease time.
                 (NatsFailureKind kind, string reason) = NatsFailure.Classify(ex, watch.Last);
                 await err.WriteLineAsync($"eventstream relay: stopped: {Describe(kind, reason, settings, options)}; any feeds it held move to the other relays after the lease time").ConfigureAwait(false);
+                return Refused;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Not left to System.CommandLine, which would print it past the redactor.
+                await err.WriteLineAsync($"eventstream relay: stopped: {ex}").ConfigureAwait(false);
                 return Refused;
             }
 
