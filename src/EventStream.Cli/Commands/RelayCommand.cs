@@ -132,6 +132,10 @@ internal static class RelayCommand
             {
                 await relay.RunAsync(cancellationToken).ConfigureAwait(false);
             }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                // SIGINT/SIGTERM while it was still setting up the stream and buckets (later, RunAsync returns): a clean stop.
+            }
             catch (NatsException ex)
             {
                 // Setting up the stream failed, or the connection failed for good: NATS.Net stops reconnecting once the
@@ -141,7 +145,7 @@ internal static class RelayCommand
                 await err.WriteLineAsync($"eventstream relay: stopped: {Describe(kind, reason, settings, options)}; any feeds it held move to the other relays after the lease time").ConfigureAwait(false);
                 return Refused;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex)
             {
                 // Not left to System.CommandLine, which would print it past the redactor.
                 await err.WriteLineAsync($"eventstream relay: stopped: {ex}").ConfigureAwait(false);
