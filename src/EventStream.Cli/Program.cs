@@ -34,7 +34,9 @@ internal static class Program
         if (parse.Errors.Count > 0)
         {
             // System.CommandLine prints the errors and the command's usage; we exit 2, the convention for bad usage.
-            configuration.Output = error;
+            // It echoes what it did not understand ("Unrecognized argument 'nats://u:pw@…'"): URLs' passwords masked.
+            using var redacted = new RedactingWriter(error, Redactor.UrlsOnly);
+            (configuration.Output, configuration.Error) = (redacted, redacted);
             await parse.InvokeAsync(configuration, stop).ConfigureAwait(false);
             return UsageError;
         }

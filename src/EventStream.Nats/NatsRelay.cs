@@ -28,6 +28,7 @@ public sealed class NatsRelay
     private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> Payload = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
     private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
     private readonly NatsRelayOptions _options;
+    private readonly INatsConnection _nats;
     private readonly NatsJSContext _js;
     private readonly NatsKVContext _kv;
     private readonly Dictionary<string, RelayFeed> _feeds;
@@ -62,6 +63,7 @@ public sealed class NatsRelay
             }
         }
 
+        _nats = nats;
         _js = new NatsJSContext((NatsConnection)nats);
         _kv = new NatsKVContext(_js);
         _time = _options.TimeProvider;
@@ -108,6 +110,10 @@ public sealed class NatsRelay
     /// </summary>
     /// <param name="cancellationToken">Stops the relay.</param>
     /// <returns>A task that completes when the relay has stopped.</returns>
+    /// <exception cref="NatsException">Setting up the stream or buckets failed; or the connection failed for good
+    /// (<see cref="NatsConnectionFailedException"/>: NATS.Net stops reconnecting once the server refuses the credentials
+    /// twice in a row), after the feeds were stopped. An outage is not an exception: renewals are retried until the
+    /// connection is back.</exception>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await EnsureStreamAsync(_js, _options, cancellationToken).ConfigureAwait(false);
@@ -126,6 +132,11 @@ public sealed class NatsRelay
                 try
                 {
                     await BalanceAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (NatsException) when (_nats.ConnectionState == NatsConnectionState.Failed && !cancellationToken.IsCancellationRequested)
+                {
+                    // NATS.Net will not reconnect (the server refused the credentials twice): nothing here can recover.
+                    throw;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {

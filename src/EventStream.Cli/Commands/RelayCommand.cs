@@ -10,13 +10,18 @@ namespace EventStream.Cli.Commands;
 /// <summary>
 /// <c>eventstream relay --nats URL --feeds FILE</c>: publishes the file's feeds into NATS JetStream, sharing them with any
 /// other relay given the same file and server (see <see cref="NatsRelay"/>). Status on stderr; SIGINT/SIGTERM stop it
-/// cleanly (checkpoints saved, leases released).
+/// cleanly (checkpoints saved, leases released). NATS credentials and TLS: <see cref="NatsConnectionOptions"/>. Exit 1
+/// (<see cref="Refused"/>) when NATS refuses the credentials or a permission, or TLS fails — at start, or on a running
+/// relay once NATS.Net gives up reconnecting; an outage is retried. Nothing it prints holds a secret (<see cref="Redactor"/>).
 /// </summary>
 internal static class RelayCommand
 {
+    /// <summary>Exit code when the relay cannot run as configured: NATS refused its credentials or a permission, or TLS failed.</summary>
+    public const int Refused = 1;
+
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var nats = new Option<string>("--nats") { Description = "The NATS server", DefaultValueFactory = _ => "nats://127.0.0.1:4222" };
+        var nats = new NatsConnectionOptions();
         var feeds = new Option<FileInfo>("--feeds") { Description = "JSON: { \"baseUrl\"?, \"feeds\": [ { \"client\", \"account\", \"brand\", \"token\" or \"tokenEnv\", \"include\"?, \"exclude\"?, \"start\"? (now|beginning|ISO time) } ] }", Required = true };
         var instance = new Option<string?>("--instance") { Description = "This relay's name (default: host, pid and a random suffix)" };
         var lease = new Option<TimeSpan>("--lease") { Description = "How long a feed's lease lasts unrenewed: a dead relay's feeds move after this (e.g. 10s)", CustomParser = Duration.Parse, DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
@@ -27,19 +32,32 @@ internal static class RelayCommand
         var allowHttp = new Option<bool>("--allow-insecure-http") { Description = "Allow an http:// API that is not on this machine (the token would travel in clear text)" };
         var statusEvery = new Option<TimeSpan>("--status-every") { Description = "How often to print a status line on stderr", CustomParser = Duration.Parse, DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
 
-        var command = new Command("relay", "Publish feeds into NATS JetStream exactly once, shared among relays with failover.")
+        var command = new Command("relay", "Publish feeds into NATS JetStream exactly once, shared among relays with failover.");
+        nats.AddTo(command);
+        foreach (Option option in new Option[] { feeds, instance, lease, stream, prefix, buckets, maxLateness, allowHttp, statusEvery })
         {
-            nats, feeds, instance, lease, stream, prefix, buckets, maxLateness, allowHttp, statusEvery,
-        };
+            command.Options.Add(option);
+        }
+
         command.SetStoppableAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
-            (FeedsFile? file, string? problem) = FeedsFile.Read(parse.GetValue(feeds)!);
-            if (file is null)
+            (NatsConnectionSettings? settings, string? natsProblem) = nats.Build(parse, Environment.GetEnvironmentVariable);
+            if (settings is null)
             {
-                return await Usage.FailAsync(parse, $"--feeds: {problem}", error).ConfigureAwait(false);
+                return await Usage.FailAsync(parse, natsProblem!, error).ConfigureAwait(false);
             }
 
-            var log = new StderrLogger(error, "eventstream relay");
+            // From here on everything printed goes through the redactor: NATS secrets and the feeds' API tokens.
+            (FeedsFile? file, string? problem) = FeedsFile.Read(parse.GetValue(feeds)!);
+            var redactor = new Redactor([.. settings.Secrets, .. file?.Feeds.Select(f => f.AuthToken) ?? []]);
+            using var err = new RedactingWriter(error, redactor);
+            using var @out = new RedactingWriter(output, redactor);
+            if (file is null)
+            {
+                return await Usage.FailAsync(parse, $"--feeds: {problem}", err).ConfigureAwait(false);
+            }
+
+            var log = new StderrLogger(err, "eventstream relay");
             var options = new NatsRelayOptions
             {
                 StreamName = parse.GetValue(stream)!,
@@ -62,15 +80,19 @@ internal static class RelayCommand
             }
             catch (ArgumentException ex)
             {
-                return await Usage.FailAsync(parse, ex.Message, error).ConfigureAwait(false);
+                return await Usage.FailAsync(parse, ex.Message, err).ConfigureAwait(false);
             }
 
-            // A daemon outlives a NATS outage at start too: keep trying, and say so each time.
-            string url = parse.GetValue(nats)!;
+            NatsOpts natsOpts = settings.Opts with { Name = $"eventstream-relay {options.InstanceId}" };
+            var watch = new ServerErrors(err, settings);
+
+            // A daemon outlives a NATS outage at start too: keep trying, and say so each time. A refusal (credentials,
+            // permissions, TLS) is not an outage: say why and exit 1.
             NatsConnection? connection = null;
             for (int attempt = 1; connection is null; attempt++)
             {
-                var candidate = new NatsConnection(new NatsOpts { Url = url, Name = $"eventstream-relay {options.InstanceId}" });
+                var candidate = new NatsConnection(natsOpts);
+                candidate.ServerError += watch.OnServerError;
                 try
                 {
                     await candidate.ConnectAsync().ConfigureAwait(false);
@@ -79,8 +101,15 @@ internal static class RelayCommand
                 catch (NatsException ex)
                 {
                     await candidate.DisposeAsync().ConfigureAwait(false);
+                    (NatsFailureKind kind, string reason) = NatsFailure.Classify(ex, watch.Last);
+                    if (kind != NatsFailureKind.Unreachable)
+                    {
+                        await err.WriteLineAsync($"eventstream relay: {Describe(kind, reason, settings, options)}; not retrying").ConfigureAwait(false);
+                        return Refused;
+                    }
+
                     TimeSpan delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(attempt, 5)) / 2));
-                    await error.WriteLineAsync($"eventstream relay: cannot reach NATS at {url} ({ex.Message}); attempt {attempt}, retrying in {delay.TotalSeconds:F0} s").ConfigureAwait(false);
+                    await err.WriteLineAsync($"eventstream relay: cannot reach NATS at {settings.DisplayUrl} ({reason}); attempt {attempt}, retrying in {delay.TotalSeconds:F0} s").ConfigureAwait(false);
                     try
                     {
                         await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
@@ -93,17 +122,86 @@ internal static class RelayCommand
             }
 
             await using NatsConnection connected = connection;
+            watch.Running = true;
             var relay = new NatsRelay(connected, file.Feeds, options);
-            // The ready line: connected, and from here SIGINT/SIGTERM stop it cleanly (exit 0, checkpoints saved, leases released).
-            await error.WriteLineAsync($"eventstream relay: {relay.InstanceId} connected to NATS; relaying {file.Feeds.Count} feeds. Ctrl+C stops.").ConfigureAwait(false);
+            // The ready line (SIGINT/SIGTERM stop it cleanly from the start: exit 0, checkpoints saved, leases released).
+            await err.WriteLineAsync($"eventstream relay: {relay.InstanceId} connected to NATS at {settings.DisplayUrl} ({settings.Authentication}{(settings.Tls ? ", TLS" : "")}); relaying {file.Feeds.Count} feeds. Ctrl+C stops.").ConfigureAwait(false);
             using var status = new Timer(
-                _ => error.WriteLine($"eventstream relay: {relay.InstanceId} owns {relay.OwnedFeeds.Count} of {file.Feeds.Count} feeds, {relay.Members} relays; published {relay.Published:N0} ({relay.Duplicates:N0} duplicates dropped by the server)"),
+                _ => err.WriteLine($"eventstream relay: {relay.InstanceId} owns {relay.OwnedFeeds.Count} of {file.Feeds.Count} feeds, {relay.Members} relays; published {relay.Published:N0} ({relay.Duplicates:N0} duplicates dropped by the server)"),
                 null, parse.GetValue(statusEvery), parse.GetValue(statusEvery));
-            await relay.RunAsync(cancellationToken).ConfigureAwait(false);
-            await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await relay.RunAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                // SIGINT/SIGTERM while it was still setting up the stream and buckets (later, RunAsync returns): a clean stop.
+            }
+            catch (NatsException ex)
+            {
+                // Setting up the stream failed, or the connection failed for good: NATS.Net stops reconnecting once the
+                // server refuses the credentials twice in a row (rotated or revoked while running). Nothing here can
+                // recover: say why and exit 1; the feeds go to the other relays after the lease time.
+                (NatsFailureKind kind, string reason) = NatsFailure.Classify(ex, watch.Last);
+                await err.WriteLineAsync($"eventstream relay: stopped: {Describe(kind, reason, settings, options)}; any feeds it held move to the other relays after the lease time").ConfigureAwait(false);
+                return Refused;
+            }
+            catch (Exception ex)
+            {
+                // Not left to System.CommandLine, which would print it past the redactor.
+                await err.WriteLineAsync($"eventstream relay: stopped: {ex}").ConfigureAwait(false);
+                return Refused;
+            }
+
+            await @out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             return 0;
         });
         return command;
+    }
+
+    private static string Describe(NatsFailureKind kind, string reason, NatsConnectionSettings settings, NatsRelayOptions options) => kind switch
+    {
+        NatsFailureKind.Authentication when settings.Authentication == "no credentials"
+            => $"NATS at {settings.DisplayUrl} requires credentials ({reason}): give --nats-creds, --nats-nkey, --nats-user with {NatsConnectionOptions.PasswordVariable}, or {NatsConnectionOptions.TokenVariable}",
+        NatsFailureKind.Authentication => $"NATS at {settings.DisplayUrl} refused the credentials ({settings.Authentication}): {reason}",
+        NatsFailureKind.Authorization => $"NATS at {settings.DisplayUrl} denied a permission ({settings.Authentication}): {reason}; the relay publishes on {options.SubjectPrefix}.>, $JS.API.> and $KV.{options.BucketPrefix}-*.> and subscribes to _INBOX.>",
+        NatsFailureKind.Tls => $"TLS with NATS at {settings.DisplayUrl} failed: {reason.TrimEnd('.')} (--nats-ca must name the CA that signed the server's certificate; a server that verifies clients needs --nats-cert and --nats-key)",
+        NatsFailureKind.Configuration => $"cannot use the NATS credentials: {reason}",
+        _ => $"NATS at {settings.DisplayUrl} failed: {reason}",
+    };
+
+    /// <summary>
+    /// The server's <c>-ERR</c>s on the connection: the last one (what a failure is classified by), and each distinct
+    /// permissions violation said once on stderr — the relay keeps retrying, so a permission granted later takes effect.
+    /// </summary>
+    private sealed class ServerErrors(TextWriter error, NatsConnectionSettings settings)
+    {
+        private readonly HashSet<string> _said = new(StringComparer.Ordinal);
+        private volatile string? _last;
+
+        public string? Last => _last;
+
+        /// <summary>Connected once: from now on a refusal of the credentials is news (at start the connect loop says it).</summary>
+        public bool Running { get; set; }
+
+        public ValueTask OnServerError(object? sender, NatsServerErrorEventArgs args)
+        {
+            _last = args.Error;
+            string? news = args.Kind == NatsServerErrorKind.PermissionsViolation
+                ? $"NATS at {settings.DisplayUrl} denied a permission ({settings.Authentication}): {args.Error}"
+                : Running && NatsFailure.IsAuthentication(args.Kind)
+                    ? $"NATS at {settings.DisplayUrl} refused the credentials ({settings.Authentication}): {args.Error.ToLowerInvariant()}"
+                    : null;
+            lock (_said)
+            {
+                if (news is not null && _said.Add(news))
+                {
+                    error.WriteLine($"eventstream relay: {news}");
+                }
+            }
+
+            return ValueTask.CompletedTask;
+        }
     }
 
     /// <summary>The feeds file, read with errors that name the entry and field.</summary>

@@ -88,6 +88,26 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task CredentialsRefusedWhileRunning_RunAsyncEnds_TheConnectionHavingFailedForGood()
+    {
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.Brands = 1; o.Backlog = 50; o.BacklogAge = TimeSpan.FromHours(1); o.LiveRate = 5; });
+        await using NatsServer server = await NatsServer.StartAsync("authorization { user: relay, password: \"pw-before\" }");
+        await using NatsConnection nats = server.Connect(new NatsOpts { AuthOpts = new NatsAuthOpts { Username = "relay", Password = "pw-before" } });
+        var relay = new NatsRelay(nats, Feeds(simulator, FeedStart.Beginning), Options(simulator, "one"));
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60)); // so that the old behaviour fails the test instead of hanging it
+        Task running = relay.RunAsync(bound.Token);
+        await UntilAsync(() => Task.FromResult(relay.Published >= 50), TimeSpan.FromSeconds(30), "the backlog published");
+
+        await server.ReloadAsync("authorization { user: relay, password: \"pw-after\" }"); // rotated on the server
+
+        await Assert.ThrowsAnyAsync<NatsException>(() => running);
+        Assert.False(bound.IsCancellationRequested, "RunAsync went on until cancelled");
+        Assert.Equal(NatsConnectionState.Failed, nats.ConnectionState);
+        Assert.Empty(relay.OwnedFeeds);
+        Assert.Contains(_log.Lines, l => l.Contains("released demo/demo/", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AFeedThatCannotRun_EndsWithItsReason_AndIsNotRetakenEveryRenewal_TheOthersRun()
     {
         await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.Brands = 2; o.Backlog = 200; o.BacklogAge = TimeSpan.FromHours(1); });
