@@ -46,6 +46,9 @@ internal sealed class PlanEntry
     /// <summary>How a message names <see cref="Schema"/> (e.g. <c>'properties'</c>).</summary>
     public string SchemaWhat { get; init; } = "'properties'";
 
+    /// <summary>The document a local <c>$ref</c> in <see cref="Schema"/> resolves against (the rules, the schema file, or our plan).</summary>
+    public required JsonNode RefRoot { get; init; }
+
     /// <summary>The event's version (Iglu SchemaVer, Segment rule version), when several may be given; the latest wins.</summary>
     public (int Model, int Revision, int Addition)? Version { get; init; }
 }
@@ -302,6 +305,7 @@ internal sealed partial class PlanParser
                 Category = category,
                 Traits = string.Equals(category, "identify", StringComparison.Ordinal),
                 Schema = entry["properties"],
+                RefRoot = root,
             });
         }
 
@@ -359,7 +363,7 @@ internal sealed partial class PlanParser
             JsonNode? schema = rule["json_schema"] ?? rule["jsonSchema"];
             JsonNode typeNode = rule["type"]!;
             JsonNode nameAt = keyNode ?? typeNode;
-            string name = keyNode?.Text ?? type.ToLowerInvariant();
+            string name = keyNode?.Text ?? Naming.ToPascalCase(type) ?? type; // IDENTIFY → Identify → action identify
             (int, int, int)? version = rule["version"] is { Kind: JsonKind.Number } v && int.TryParse(v.Text, NumberStyles.None, CultureInfo.InvariantCulture, out int major) ? (major, 0, 0) : null;
             bool traits = upper is "IDENTIFY" or "GROUP";
             AddSchemaEntry(entries, rule, schema, nameAt, schema?["description"]?.StringValue, version, wrapped: true, name, traits ? (upper == "IDENTIFY" ? "identify" : "group") : null);
@@ -480,6 +484,7 @@ internal sealed partial class PlanParser
             Category = category ?? (traits ? traitsCategory ?? "identify" : null),
             Traits = traits,
             Schema = payload,
+            RefRoot = schema ?? entry,
             SchemaWhat = schemaWhat,
             Version = version,
         });
@@ -644,7 +649,7 @@ internal sealed partial class PlanParser
             return null;
         }
 
-        JsonNode? node = _source.Root;
+        JsonNode? node = _refRoot;
         string pointer = Uri.UnescapeDataString(reference.Substring(1));
         if (pointer.Length > 0 && pointer[0] != '/')
         {

@@ -21,6 +21,7 @@ internal sealed partial class PlanParser
     private readonly PlanTarget _target;
     private readonly List<DiagnosticInfo> _diagnostics = [];
     private readonly HashSet<string> _refsInProgress = new(StringComparer.Ordinal);
+    private JsonNode _refRoot = new(JsonKind.Null, 0);
     private PlanSource _source = new(string.Empty, SourceText.From(string.Empty), new JsonNode(JsonKind.Null, 0));
 
     private PlanParser(PlanTarget target) => _target = target;
@@ -155,6 +156,7 @@ internal sealed partial class PlanParser
         {
             cancellationToken.ThrowIfCancellationRequested();
             _source = entry.Source;
+            _refRoot = entry.RefRoot;
             EventModel? model = ReadEvent(entry, actions, scope);
             if (model is not null)
             {
