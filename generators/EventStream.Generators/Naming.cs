@@ -47,6 +47,31 @@ internal static class Naming
         }
     }
 
+    /// <summary>
+    /// An action from a display name, as Intilery makes them: words lower-cased and joined by <c>_</c>
+    /// (<c>Order Completed</c> → <c>order_completed</c>, <c>orderCompleted</c> → <c>order_completed</c>).
+    /// </summary>
+    public static string ToSnakeCase(string name)
+    {
+        var builder = new StringBuilder(name.Length + 4);
+        foreach (string word in Words(name))
+        {
+            for (int i = 0; i < word.Length; i++)
+            {
+                char c = word[i];
+                bool boundary = i > 0 && char.IsUpper(c) && (char.IsLower(word[i - 1]) || (i + 1 < word.Length && char.IsLower(word[i + 1]) && char.IsUpper(word[i - 1])));
+                if (builder.Length > 0 && (i == 0 || boundary))
+                {
+                    builder.Append('_');
+                }
+
+                builder.Append(char.ToLowerInvariant(c));
+            }
+        }
+
+        return builder.ToString();
+    }
+
     /// <summary>Whether a generated name is usable as is (it must not start with a digit).</summary>
     public static bool StartsWithDigit(string name) => name.Length > 0 && char.IsDigit(name[0]);
 

@@ -11,20 +11,20 @@ using Microsoft.CodeAnalysis.Text;
 
 namespace EventStream.Generators;
 
-/// <summary>Reads a tracking plan (the format of Intilery's <c>tracking-plan.json</c>) into a <see cref="PlanModel"/>.</summary>
-internal sealed class PlanParser
+/// <summary>
+/// Reads a tracking plan into a <see cref="PlanModel"/>: ours (Intilery's <c>tracking-plan.json</c>), Segment Protocols,
+/// Avo, Snowplow Iglu or plain JSON Schema (see <c>TrackingPlanGenerator.Formats.cs</c>). Every format is first read into
+/// <see cref="PlanEntry"/> items, so names, types and diagnostics come out the same whatever the format.
+/// </summary>
+internal sealed partial class PlanParser
 {
     private readonly PlanTarget _target;
-    private readonly string _filePath;
-    private readonly SourceText _text;
     private readonly List<DiagnosticInfo> _diagnostics = [];
+    private readonly HashSet<string> _refsInProgress = new(StringComparer.Ordinal);
+    private JsonNode _refRoot = new(JsonKind.Null, 0);
+    private PlanSource _source = new(string.Empty, SourceText.From(string.Empty), new JsonNode(JsonKind.Null, 0));
 
-    private PlanParser(PlanTarget target, string filePath, SourceText text)
-    {
-        _target = target;
-        _filePath = filePath;
-        _text = text;
-    }
+    private PlanParser(PlanTarget target) => _target = target;
 
     public static PlanResult Parse(PlanTarget target, ImmutableArray<PlanFile> files, string? projectDirectory, CancellationToken cancellationToken)
     {
@@ -33,15 +33,15 @@ internal sealed class PlanParser
             return new PlanResult(null, ImmutableArray.Create(target.Problem).ToEquatableArray());
         }
 
-        PlanFile? file = FindFile(target, files, projectDirectory);
-        if (file is null)
+        List<PlanFile> found = FindFiles(target, files, projectDirectory);
+        if (found.Count == 0)
         {
             var notFound = new DiagnosticInfo(DiagnosticDescriptors.PlanFileNotFound.Id, target.AttributeLocation, new[] { target.PlanPath }.ToEquatableArray());
             return new PlanResult(null, new[] { notFound }.ToEquatableArray());
         }
 
-        var parser = new PlanParser(target, file.Path, SourceText.From(file.Text));
-        PlanModel? model = parser.Read(file.Text, cancellationToken);
+        var parser = new PlanParser(target);
+        PlanModel? model = parser.Read(found, cancellationToken);
         return new PlanResult(model, parser._diagnostics.ToEquatableArray());
     }
 
@@ -114,23 +114,35 @@ internal sealed class PlanParser
         return string.Join("/", parts);
     }
 
-    private PlanModel? Read(string text, CancellationToken cancellationToken)
+    private PlanModel? Read(List<PlanFile> files, CancellationToken cancellationToken)
     {
-        JsonNode root;
-        try
+        var entries = new List<PlanEntry>();
+        bool anyRead = false;
+        foreach (PlanFile file in files)
         {
-            root = JsonParser.Parse(text);
-        }
-        catch (JsonParseException ex)
-        {
-            Report(DiagnosticDescriptors.InvalidJson.Id, ex.Position, ex.Position, _target.PlanPath, ex.Message);
-            return null;
+            cancellationToken.ThrowIfCancellationRequested();
+            var text = SourceText.From(file.Text);
+            _source = new PlanSource(file.Path, text, new JsonNode(JsonKind.Null, 0));
+            JsonNode root;
+            try
+            {
+                root = JsonParser.Parse(file.Text);
+            }
+            catch (JsonParseException ex)
+            {
+                Report(DiagnosticDescriptors.InvalidJson.Id, ex.Position, ex.Position, files.Count == 1 ? _target.PlanPath : FileName(file.Path), ex.Message);
+                continue;
+            }
+
+            _source = new PlanSource(file.Path, text, root);
+            if (ReadEntries(root, entries))
+            {
+                anyRead = true;
+            }
         }
 
-        JsonNode? events = root["events"];
-        if (root.Kind != JsonKind.Object || events is null || events.Kind != JsonKind.Array)
+        if (!anyRead)
         {
-            Report(DiagnosticDescriptors.InvalidPlan.Id, root.Start, root.Kind == JsonKind.Object ? root.Start + 1 : root.End, "A tracking plan is an object with an 'events' array");
             return null;
         }
 
@@ -140,9 +152,11 @@ internal sealed class PlanParser
         scope.Reserve("Catalog");
         scope.Reserve("DecodeByAction");
         var models = new List<EventModel>();
-        foreach (JsonNode entry in events.Items!)
+        foreach (PlanEntry entry in LatestVersions(entries))
         {
             cancellationToken.ThrowIfCancellationRequested();
+            _source = entry.Source;
+            _refRoot = entry.RefRoot;
             EventModel? model = ReadEvent(entry, actions, scope);
             if (model is not null)
             {
@@ -150,47 +164,34 @@ internal sealed class PlanParser
             }
         }
 
-        string fileName = _filePath.Replace('\\', '/').Split('/').Last();
+        string fileName = files.Count == 1 ? FileName(files[0].Path) : _target.PlanPath;
         return new PlanModel(_target, fileName, models.ToEquatableArray());
     }
 
-    private EventModel? ReadEvent(JsonNode entry, HashSet<string> actions, NameScope scope)
+    private static string FileName(string path) => path.Replace('\\', '/').Split('/').Last();
+
+    private EventModel? ReadEvent(PlanEntry entry, HashSet<string> actions, NameScope scope)
     {
-        if (entry.Kind != JsonKind.Object)
-        {
-            Report(DiagnosticDescriptors.InvalidPlan.Id, entry.Start, entry.End, "An event in 'events' must be an object");
-            return null;
-        }
-
-        JsonNode? actionNode = entry["action"];
-        string? action = actionNode?.StringValue;
-        if (action is null || action.Length == 0)
-        {
-            JsonNode at = actionNode ?? entry;
-            Report(DiagnosticDescriptors.InvalidPlan.Id, at.Start, actionNode is null ? at.Start + 1 : at.End, "An event needs a non-empty string 'action'");
-            return null;
-        }
-
+        string action = entry.Action;
         if (!actions.Add(action))
         {
-            Report(DiagnosticDescriptors.DuplicateAction.Id, actionNode!.Start, actionNode.End, action);
+            Report(DiagnosticDescriptors.DuplicateAction.Id, entry.ActionAt.Start, entry.ActionAt.End, action);
             return null;
         }
 
-        JsonNode? nameNode = entry["name"];
-        string eventName = nameNode?.StringValue ?? action;
-        JsonNode nameAt = nameNode?.Kind == JsonKind.String ? nameNode : actionNode!;
-        string className = scope.Claim(eventName, Naming.ToPascalCase(eventName), nameAt, "Event", null, this);
+        string eventName = entry.Name;
+        string className = scope.Claim(eventName, Naming.ToPascalCase(eventName), entry.NameAt, "Event", null, this);
 
-        string? category = entry["category"]?.StringValue;
-        bool traits = string.Equals(category, "identify", StringComparison.Ordinal);
-        JsonNode? schema = entry["properties"];
+        bool traits = entry.Traits;
+        JsonNode? schema = entry.Schema;
         var properties = EquatableArray<PropertyModel>.Empty;
         if (schema is not null)
         {
-            if (schema.Kind != JsonKind.Object || (schema["type"] is { } t && t.StringValue != "object"))
+            JsonNode? flat = Flatten(schema, out JsonNode? problemAt, out string? problem);
+            if (flat is null || flat.Kind != JsonKind.Object || (flat["type"] is { } t && t.StringValue != "object"))
             {
-                Report(DiagnosticDescriptors.InvalidPlan.Id, schema.Start, schema.End, $"The 'properties' of '{action}' must be an object schema (\"type\": \"object\")");
+                JsonNode at = problemAt ?? schema;
+                Report(DiagnosticDescriptors.InvalidPlan.Id, at.Start, at.End, problem ?? $"The {entry.SchemaWhat} of '{action}' must be an object schema (\"type\": \"object\")");
                 return null;
             }
 
@@ -201,10 +202,10 @@ internal sealed class PlanParser
             }
 
             members.Reserve(className);
-            properties = ReadProperties(schema, traits ? "traits" : "properties", members, traits ? "Trait" : "Property");
+            properties = ReadProperties(flat, traits ? "traits" : "properties", members, traits ? "Trait" : "Property");
         }
 
-        return new EventModel(action, eventName, className, entry["description"]?.StringValue, category, traits, properties);
+        return new EventModel(action, eventName, className, entry.Description, entry.Category, traits, properties);
     }
 
     private EquatableArray<PropertyModel> ReadProperties(JsonNode schema, string path, NameScope scope, string clashSuffix)
@@ -256,7 +257,37 @@ internal sealed class PlanParser
             return Unsupported(property, schema, "the schema is not an object");
         }
 
-        foreach (string keyword in new[] { "$ref", "oneOf", "anyOf", "allOf", "not", "if" })
+        if (schema["$ref"] is { } refNode)
+        {
+            string? reference = refNode.StringValue;
+            JsonNode? target = ResolveRef(refNode, out string? why);
+            if (target is null)
+            {
+                return Unsupported(property, refNode, why!);
+            }
+
+            if (!_refsInProgress.Add(reference!))
+            {
+                return Unsupported(property, refNode, $"the recursive '$ref' '{reference}'");
+            }
+
+            try
+            {
+                return MapType(target, property, propertyName, path, scope);
+            }
+            finally
+            {
+                _refsInProgress.Remove(reference!);
+            }
+        }
+
+        if (schema["allOf"] is not null)
+        {
+            JsonNode? merged = Flatten(schema, out JsonNode? problemAt, out string? why);
+            return merged is null ? Unsupported(property, problemAt!, why!) : MapType(merged, property, propertyName, path, scope);
+        }
+
+        foreach (string keyword in new[] { "oneOf", "anyOf", "not", "if" })
         {
             if (schema[keyword] is { } node)
             {
@@ -390,8 +421,9 @@ internal sealed class PlanParser
 
     internal void Report(string id, int start, int end, params string[] arguments)
     {
-        var span = TextSpan.FromBounds(Math.Min(start, _text.Length), Math.Min(Math.Max(start, end), _text.Length));
-        var location = new LocationInfo(_filePath, span, _text.Lines.GetLinePositionSpan(span));
+        SourceText text = _source.Text;
+        var span = TextSpan.FromBounds(Math.Min(start, text.Length), Math.Min(Math.Max(start, end), text.Length));
+        var location = new LocationInfo(_source.Path, span, text.Lines.GetLinePositionSpan(span));
         _diagnostics.Add(new DiagnosticInfo(id, location, arguments.ToEquatableArray()));
     }
 

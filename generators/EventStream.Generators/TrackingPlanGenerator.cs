@@ -37,7 +37,7 @@ public sealed class TrackingPlanGenerator : IIncrementalGenerator
             .WithTrackingName(Steps.Targets);
 
         IncrementalValueProvider<ImmutableArray<PlanFile>> files = context.AdditionalTextsProvider
-            .Where(static file => file.Path.EndsWith(".json", System.StringComparison.OrdinalIgnoreCase))
+            .Where(static file => PlanParser.IsPlanFile(file.Path))
             .Select(static (file, ct) => new PlanFile(file.Path, file.GetText(ct)?.ToString() ?? string.Empty))
             .WithTrackingName(Steps.PlanFiles)
             .Collect();
@@ -73,6 +73,7 @@ public sealed class TrackingPlanGenerator : IIncrementalGenerator
         var syntax = (ClassDeclarationSyntax)context.TargetNode;
         AttributeData attribute = context.Attributes[0];
         string path = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string p ? p : string.Empty;
+        int format = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Format").Value.Value is int f ? f : 0;
         LocationInfo? attributeLocation = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation());
         LocationInfo? classLocation = LocationInfo.From(syntax.Identifier.GetLocation());
 
@@ -104,7 +105,7 @@ public sealed class TrackingPlanGenerator : IIncrementalGenerator
             : Enumerable.Reverse(Outers(symbol)).Select(Declaration).ToEquatableArray();
         string ns = symbol.ContainingNamespace.IsGlobalNamespace ? string.Empty : symbol.ContainingNamespace.ToDisplayString();
         string sourceDirectory = Path.GetDirectoryName(syntax.SyntaxTree.FilePath) ?? string.Empty;
-        return new PlanTarget(ns, containing, symbol.Name, path, sourceDirectory, attributeLocation, problem);
+        return new PlanTarget(ns, containing, symbol.Name, path, sourceDirectory, attributeLocation, format, problem);
     }
 
     private static System.Collections.Generic.IEnumerable<INamedTypeSymbol> Outers(INamedTypeSymbol symbol)

@@ -7,6 +7,7 @@ namespace EventStream.Generators.Model;
 /// <param name="PlanPath">The path given to the attribute.</param>
 /// <param name="SourceDirectory">The directory of the file holding the attribute.</param>
 /// <param name="AttributeLocation">Where the attribute is, for diagnostics about the file.</param>
+/// <param name="Format">The attribute's <c>Format</c> (a <c>PlanFormat</c> value; 0 detects it from the content).</param>
 /// <param name="Problem">The id of a diagnostic that stops generation (non-partial or non-static class), if any.</param>
 internal sealed record PlanTarget(
     string Namespace,
@@ -15,4 +16,5 @@ internal sealed record PlanTarget(
     string PlanPath,
     string SourceDirectory,
     LocationInfo? AttributeLocation,
+    int Format,
     DiagnosticInfo? Problem);

@@ -16,10 +16,16 @@ namespace EventStream.Typed;
 /// public static partial class ShopEvents;
 /// </code>
 /// </example>
-/// <param name="path">The plan file's path (the format of Intilery's <c>tracking-plan.json</c>).</param>
+/// <param name="path">
+/// The plan file's path, or a directory or a <c>*</c> pattern naming several <c>AdditionalFiles</c> (Iglu schemas or
+/// one JSON Schema per event). The format is detected from the content unless <see cref="Format"/> names it.
+/// </param>
 [AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
 public sealed class TrackingPlanAttribute(string path) : Attribute
 {
     /// <summary>The plan file's path, as given.</summary>
     public string Path { get; } = path;
+
+    /// <summary>The plan's format; <see cref="PlanFormat.Auto"/> (the default) detects it from the file's content.</summary>
+    public PlanFormat Format { get; set; }
 }

@@ -33,7 +33,7 @@ public class GeneratorSnapshotTests
         MatchSnapshot("IntileryPlan.g.cs.txt", text);
     }
 
-    private static void AssertCompiles(Compilation output)
+    internal static void AssertCompiles(Compilation output)
     {
         var errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors.Take(10)));
@@ -50,7 +50,7 @@ public class GeneratorSnapshotTests
         return count;
     }
 
-    private static void MatchSnapshot(string name, string actual)
+    internal static void MatchSnapshot(string name, string actual)
     {
         string path = Path.Combine(TestData.RepoRoot(), "tests", "EventStream.Tests", "Generator", "Snapshots", name);
         actual = actual.Replace("\r\n", "\n", StringComparison.Ordinal);
