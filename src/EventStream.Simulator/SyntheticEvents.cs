@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 
+using EventStream.Simulator.Internal;
+
 namespace EventStream.Simulator;
 
 /// <summary>
