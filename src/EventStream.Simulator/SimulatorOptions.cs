@@ -101,14 +101,14 @@ public sealed class SimulatorOptions
     /// How long events are kept, by eventTime: older ones are dropped as the API ages them out, and a query into the dropped
     /// range answers an empty page with <c>total</c> counting only the events still held. <see langword="null"/> keeps them all.
     /// </summary>
-    /// <value>Default <see langword="null"/> (keep every event: tests and benchmarks add what they need). <c>eventstream serve</c> uses 1 hour.</value>
+    /// <value>Default <see langword="null"/> (keep every event: tests and benchmarks add what they need). <c>eventstream serve</c> keeps an hour more than its backlog reaches (<c>--retention</c>); the CLI's demos an hour.</value>
     public TimeSpan? Retention { get; set; }
 
     /// <summary>
     /// The most events held across all brands (each brand keeps at most its share, rounded up); past it the oldest are
     /// dropped first, as <see cref="Retention"/> drops them. <see langword="null"/>: no cap.
     /// </summary>
-    /// <value>Default <see langword="null"/>. <c>eventstream serve</c> uses 250,000.</value>
+    /// <value>Default <see langword="null"/>. <c>eventstream serve</c> holds 200,000 (<c>--max-events</c>); the CLI's demos 100,000.</value>
     public int? MaxEvents { get; set; }
 
     /// <summary>How many requests <see cref="IntilerySimulator.Requests"/> keeps (the newest; 0 keeps none).</summary>

@@ -14,6 +14,9 @@ public sealed class SyntheticEvents
 {
     private static readonly string[] s_firstNames = ["Olivia", "Liam", "Amelia", "Noah", "Isla", "Oliver", "Ava", "George", "Mia", "Arthur", "Freya", "Leo", "Grace", "Harry", "Lily", "Oscar"];
     private static readonly string[] s_lastNames = ["Hart", "Patel", "Jones", "Okafor", "Nowak", "Murphy", "Chen", "Garcia", "Evans", "Kowalski", "Silva", "Walker"];
+    private static readonly string[] s_companies = ["Peak Scouts Group", "Hillside School", "Brightwater Adventures", "Northfield Trade"];
+    private static readonly double[] s_discounts = [0, 0, 5, 10, 15];
+    private static readonly double[] s_shipping = [0, 3.95, 4.95, 6.95];
     private static readonly string[] s_userAgents =
     [
         "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
@@ -197,7 +200,7 @@ public sealed class SyntheticEvents
         w.WritePropertyName(kind == "identify" ? "traits" : "properties");
         if (planned.Properties is { } schema)
         {
-            WriteValue(w, schema, "properties", c, depth: 0);
+            WriteValue(w, schema, "properties", c, new Scope(ScopeKind.Customer), depth: 0);
         }
         else
         {
@@ -215,7 +218,7 @@ public sealed class SyntheticEvents
         w.WriteEndObject();
     }
 
-    private void WriteValue(Utf8JsonWriter w, JsonElement schema, string name, Customer c, int depth)
+    private void WriteValue(Utf8JsonWriter w, JsonElement schema, string name, Customer c, Scope scope, int depth)
     {
         if (schema.TryGetProperty("enum", out JsonElement values) && values.ValueKind == JsonValueKind.Array && values.GetArrayLength() > 0)
         {
@@ -230,6 +233,7 @@ public sealed class SyntheticEvents
                 w.WriteStartObject();
                 if (schema.TryGetProperty("properties", out JsonElement properties) && depth < 4)
                 {
+                    var inner = new Scope(KindOf(name, properties));
                     foreach (JsonProperty p in properties.EnumerateObject())
                     {
                         bool required = IsRequired(schema, p.Name);
@@ -239,7 +243,7 @@ public sealed class SyntheticEvents
                         }
 
                         w.WritePropertyName(p.Name);
-                        WriteValue(w, p.Value, p.Name, c, depth + 1);
+                        WriteValue(w, p.Value, p.Name, c, inner, depth + 1);
                     }
                 }
 
@@ -252,7 +256,7 @@ public sealed class SyntheticEvents
                 {
                     if (schema.TryGetProperty("items", out JsonElement items))
                     {
-                        WriteValue(w, items, name, c, depth + 1);
+                        WriteValue(w, items, name, c, scope, depth + 1);
                     }
                     else
                     {
@@ -263,10 +267,15 @@ public sealed class SyntheticEvents
                 w.WriteEndArray();
                 break;
             case "integer":
-                w.WriteNumberValue(_random.Next(0, 1000));
+                w.WriteNumberValue(name switch
+                {
+                    "position" => _random.Next(1, 25),
+                    "quantity" or "step" => _random.Next(1, 4),
+                    _ => _random.Next(0, 1000),
+                });
                 break;
             case "number":
-                w.WriteNumberValue(Math.Round(_random.NextDouble() * 200, 2));
+                w.WriteNumberValue(NumberFor(name, scope));
                 break;
             case "boolean":
                 w.WriteBooleanValue(_random.Next(2) == 0);
@@ -275,33 +284,150 @@ public sealed class SyntheticEvents
                 w.WriteNullValue();
                 break;
             default:
-                WriteString(w, schema, name, c);
+                WriteString(w, schema, name, c, scope);
                 break;
         }
     }
 
-    private void WriteString(Utf8JsonWriter w, JsonElement schema, string name, Customer c)
+    private void WriteString(Utf8JsonWriter w, JsonElement schema, string name, Customer c, Scope scope)
     {
         string? format = schema.TryGetProperty("format", out JsonElement f) ? f.GetString() : null;
         string value = format switch
         {
             "date-time" => FormatTime(new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(_random.Next(0, 500_000))),
             "uuid" => NewGuid(),
-            _ => name switch
-            {
-                "email" => c.Email,
-                "firstName" or "first_name" => c.FirstName,
-                "lastName" or "last_name" => c.LastName,
-                "name" => $"{c.FirstName} {c.LastName}",
-                "currency" => Pick(["GBP", "EUR", "USD"]),
-                "url" or "image_url" or "avatar" or "website" => $"https://shop.example.com/{name}/{_random.Next(1, 5000)}",
-                "path" => $"/products/{_random.Next(1, 5000)}",
-                "phone" => $"+4477009{_random.Next(10000, 99999)}",
-                _ when name.EndsWith("_id", StringComparison.Ordinal) || name == "id" => $"{name.ToUpperInvariant()}-{_random.Next(1, 100000)}",
-                _ => $"{name} {_random.Next(1, 100)}",
-            },
+            _ => StringFor(name, c, scope),
         };
         w.WriteStringValue(value);
+    }
+
+    // A value that reads as a shop's data: from the object's product, page, campaign or address where it has one, so that
+    // an event's fields agree (a product's name, sku, category and price; an email's campaign and subject line).
+    private string StringFor(string name, Customer c, Scope scope)
+    {
+        switch (scope.Kind)
+        {
+            case ScopeKind.Product:
+                ShopProduct product = scope.Product ??= Pick(ShopVocabulary.Products);
+                switch (name)
+                {
+                    case "product_id": return product.Id;
+                    case "sku": return product.Sku;
+                    case "name": return product.Name;
+                    case "brand": return product.Brand;
+                    case "category": return product.Category;
+                    case "variant": return Pick(product.Variants);
+                    case "url": return $"{ShopVocabulary.Host}/p/{product.Slug}";
+                    case "image_url": return $"{ShopVocabulary.Host}/images/{product.Slug}.jpg";
+                }
+
+                break;
+            case ScopeKind.Page:
+                ShopPage page = scope.Page ??= Pick(ShopVocabulary.Pages);
+                switch (name)
+                {
+                    case "name": return page.Name;
+                    case "path": return page.Path;
+                    case "title": return page.Title;
+                    case "url": return ShopVocabulary.Host + page.Path;
+                    case "search": return page.Name == "Search" ? "?q=" + Uri.EscapeDataString(Pick(ShopVocabulary.SearchTerms)) : "";
+                }
+
+                break;
+            case ScopeKind.Campaign:
+                ShopCampaign campaign = scope.Campaign ??= Pick(ShopVocabulary.Campaigns);
+                switch (name)
+                {
+                    case "name" or "campaign_name": return campaign.Name;
+                    case "email_subject": return campaign.Subject;
+                    case "source": return campaign.Source;
+                    case "medium": return campaign.Medium;
+                }
+
+                break;
+            case ScopeKind.Address:
+                ShopAddress address = scope.Address ??= Pick(ShopVocabulary.Addresses);
+                switch (name)
+                {
+                    case "street": return address.Street;
+                    case "city": return address.City;
+                    case "state": return address.State;
+                    case "postalCode": return address.PostalCode;
+                    case "country": return address.Country;
+                }
+
+                break;
+            case ScopeKind.Company when name == "name":
+                return Pick(s_companies);
+        }
+
+        return name switch
+        {
+            "email" or "recipient" or "invitee_email" => name == "email" ? c.Email : Pick(_customers).Email,
+            "firstName" or "first_name" => c.FirstName,
+            "lastName" or "last_name" => c.LastName,
+            "invitee_first_name" => Pick(s_firstNames),
+            "invitee_last_name" => Pick(s_lastNames),
+            "name" => $"{c.FirstName} {c.LastName}",
+            "username" => $"{c.FirstName.ToLowerInvariant()}{c.LastName.ToLowerInvariant()}{_random.Next(1, 100)}",
+            "currency" => "GBP",
+            "url" or "website" or "link_url" => ShopVocabulary.Host + Pick(ShopVocabulary.Pages).Path,
+            "image_url" or "avatar" => $"{ShopVocabulary.Host}/images/avatars/{_random.Next(1, 5000)}.jpg",
+            "path" => Pick(ShopVocabulary.Pages).Path,
+            "referrer" => Pick(ShopVocabulary.Referrers),
+            "phone" => $"+4477009{_random.Next(10000, 99999)}",
+            "search" or "string" or "query" or "keywords" => Pick(ShopVocabulary.SearchTerms),
+            "category" => Pick(ShopVocabulary.Categories),
+            "brand" or "sku" or "variant" => StringFor(name, c, new Scope(ScopeKind.Product)),
+            "coupon" => Pick(ShopVocabulary.Coupons),
+            "email_subject" or "campaign_name" => StringFor(name, c, new Scope(ScopeKind.Campaign)),
+            "city" or "state" or "street" or "postalCode" or "country" => StringFor(name, c, new Scope(ScopeKind.Address)),
+            _ when ShopVocabulary.ByName.TryGetValue(name, out string[]? values) => Pick(values),
+            _ when name.EndsWith("_id", StringComparison.Ordinal) || name.EndsWith("_ids", StringComparison.Ordinal) || name == "id"
+                => $"{name.TrimEnd('s').ToUpperInvariant()}-{_random.Next(1, 100000)}",
+            _ => $"{name} {_random.Next(1, 100)}",
+        };
+    }
+
+    private double NumberFor(string name, Scope scope) => name switch
+    {
+        "price" => (scope.Product ??= Pick(ShopVocabulary.Products)).Price,
+        "value" when scope.Kind == ScopeKind.Product => (scope.Product ??= Pick(ShopVocabulary.Products)).Price,
+        "quantity" or "step" => _random.Next(1, 4),
+        "position" => _random.Next(1, 25),
+        "discount" => Pick(s_discounts),
+        "shipping" => Pick(s_shipping),
+        "tax" => Math.Round(_random.NextDouble() * 40, 2),
+        "subtotal" or "total" or "revenue" => Math.Round(20 + (_random.NextDouble() * 280), 2),
+        "age" => _random.Next(18, 80),
+        "employee_count" => _random.Next(5, 500),
+        _ => Math.Round(_random.NextDouble() * 200, 2),
+    };
+
+    // What an object describes, from its name and its properties' names.
+    private static ScopeKind KindOf(string name, JsonElement properties)
+    {
+        if (properties.TryGetProperty("product_id", out _) || properties.TryGetProperty("sku", out _))
+        {
+            return ScopeKind.Product;
+        }
+
+        if (properties.TryGetProperty("path", out _) && properties.TryGetProperty("referrer", out _))
+        {
+            return ScopeKind.Page;
+        }
+
+        if (name == "campaign" || properties.TryGetProperty("campaign_name", out _) || properties.TryGetProperty("email_subject", out _))
+        {
+            return ScopeKind.Campaign;
+        }
+
+        return name switch
+        {
+            "address" => ScopeKind.Address,
+            "company" => ScopeKind.Company,
+            _ => ScopeKind.Customer,
+        };
     }
 
     private static bool IsRequired(JsonElement schema, string name)
@@ -354,6 +480,30 @@ public sealed class SyntheticEvents
         bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40); // version 4
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
         return new Guid(bytes).ToString();
+    }
+
+    private enum ScopeKind
+    {
+        Customer,
+        Product,
+        Page,
+        Campaign,
+        Address,
+        Company,
+    }
+
+    // What one JSON object is about; its product, page, campaign or address is drawn once, when first needed.
+    private sealed class Scope(ScopeKind kind)
+    {
+        public ScopeKind Kind { get; } = kind;
+
+        public ShopProduct? Product { get; set; }
+
+        public ShopPage? Page { get; set; }
+
+        public ShopCampaign? Campaign { get; set; }
+
+        public ShopAddress? Address { get; set; }
     }
 
     private sealed record Customer(string Id, string ExternalId, string Email, string FirstName, string LastName, string Ip, string UserAgent);

@@ -6,11 +6,11 @@ namespace EventStream.Cli.Commands;
 /// <summary><c>eventstream serve</c>: runs the simulated Events API until stopped; its first stdout line is the base URL.</summary>
 internal static class ServeCommand
 {
-    /// <summary>How long <c>serve</c> keeps events by default: an hour, as the backlog spans.</summary>
-    internal static readonly TimeSpan ServeRetention = TimeSpan.FromHours(1);
+    /// <summary>How much longer than its backlog reaches <c>serve</c> keeps events by default (so the backlog asked for is served).</summary>
+    internal static readonly TimeSpan ExtraRetention = TimeSpan.FromHours(1);
 
-    /// <summary>The most events <c>serve</c> holds by default (about 330 MB of events at ~1.3 KB each).</summary>
-    internal const int ServeMaxEvents = 250_000;
+    /// <summary>The most events <c>serve</c> holds by default (about 250 MB of events at ~1.3 KB each).</summary>
+    internal const int ServeMaxEvents = 200_000;
 
     /// <summary>Requests the CLI's simulators log (nothing reads the log outside tests).</summary>
     internal const int LoggedRequests = 1_000;
@@ -35,7 +35,7 @@ internal static class ServeCommand
         var inclusive = new Option<bool>("--inclusive-bounds") { Description = "Treat start/end as inclusive (the documented reading is exclusive)" };
         var gzip = new Option<bool>("--gzip") { Description = "Compress pages with gzip when the client accepts it (as a gateway does)" };
         var brands = new Option<int>("--brands") { Description = "Client/account/brand combinations to host: --brand, then --brand2, --brand3, … (backlog and live traffic spread across them)", DefaultValueFactory = _ => 1 };
-        var retention = new Option<TimeSpan>("--retention") { Description = "How long events are kept, by eventTime; older ones are dropped as the API ages them out (e.g. 2m, 1h)", CustomParser = Duration.Parse, DefaultValueFactory = _ => ServeRetention };
+        var retention = new Option<TimeSpan?>("--retention") { Description = "How long events are kept, by eventTime; older ones are dropped as the API ages them out (e.g. 2m, 1h; default: the backlog's reach plus an hour, 2h with --backlog-age 0s)", CustomParser = r => Duration.Parse(r) };
         var maxEvents = new Option<int>("--max-events") { Description = "The most events held (across brands); past it the oldest are dropped", DefaultValueFactory = _ => ServeMaxEvents };
         var sharedToken = new Option<bool>("--shared-token") { Description = "All brands accept --token (one rate-limit bucket); otherwise brand N accepts TOKEN-N" };
 
@@ -65,7 +65,7 @@ internal static class ServeCommand
                 Compression = parse.GetValue(gzip),
                 Brands = parse.GetValue(brands),
                 SharedToken = parse.GetValue(sharedToken),
-                Retention = parse.GetValue(retention),
+                Retention = parse.GetValue(retention) ?? (parse.GetValue(backlogAge) + defaults.BacklogSpan + ExtraRetention),
                 MaxEvents = parse.GetValue(maxEvents),
                 MaxLoggedRequests = LoggedRequests,
             };
