@@ -412,12 +412,14 @@ public sealed class SyntheticEvents
             return ScopeKind.Product;
         }
 
-        if (properties.TryGetProperty("path", out _) && properties.TryGetProperty("referrer", out _))
+        if ((properties.TryGetProperty("path", out _) && properties.TryGetProperty("referrer", out _))
+            || (name == "properties" && properties.EnumerateObject().Count() == 1 && properties.TryGetProperty("name", out _)))
         {
-            return ScopeKind.Page;
+            return ScopeKind.Page; // a page, or an app's screen (its only property is the name)
         }
 
-        if (name == "campaign" || properties.TryGetProperty("campaign_name", out _) || properties.TryGetProperty("email_subject", out _))
+        if (name == "campaign" || properties.TryGetProperty("campaign_name", out _) || properties.TryGetProperty("email_subject", out _)
+            || properties.TryGetProperty("promotion_id", out _))
         {
             return ScopeKind.Campaign;
         }
