@@ -34,6 +34,10 @@ public sealed class SyntheticEvents
     };
 
     private readonly Random _random;
+
+    // Property values draw from a sequence of their own, so that what the vocabularies consume never shifts which
+    // actions, customers, ids and times a seed gives.
+    private readonly Random _values;
     private readonly TrackingPlan _plan;
     private readonly Customer[] _customers;
     private readonly int[] _cumulativeWeights;
@@ -49,6 +53,7 @@ public sealed class SyntheticEvents
     public SyntheticEvents(int seed = 1, string clientId = "demo", string accountId = "demo", string brandId = "DEMO", int customers = 500)
     {
         _random = new Random(seed);
+        _values = new Random(unchecked((seed * 31) + 7));
         _plan = TrackingPlan.Standard;
         ClientId = clientId;
         AccountId = accountId;
@@ -222,7 +227,7 @@ public sealed class SyntheticEvents
     {
         if (schema.TryGetProperty("enum", out JsonElement values) && values.ValueKind == JsonValueKind.Array && values.GetArrayLength() > 0)
         {
-            values[_random.Next(values.GetArrayLength())].WriteTo(w);
+            values[_values.Next(values.GetArrayLength())].WriteTo(w);
             return;
         }
 
@@ -237,7 +242,7 @@ public sealed class SyntheticEvents
                     foreach (JsonProperty p in properties.EnumerateObject())
                     {
                         bool required = IsRequired(schema, p.Name);
-                        if (!required && _random.Next(5) == 0)
+                        if (!required && _values.Next(5) == 0)
                         {
                             continue; // optional properties are sometimes left out
                         }
@@ -251,7 +256,7 @@ public sealed class SyntheticEvents
                 break;
             case "array":
                 w.WriteStartArray();
-                int count = _random.Next(1, 4);
+                int count = _values.Next(1, 4);
                 for (int i = 0; i < count; i++)
                 {
                     if (schema.TryGetProperty("items", out JsonElement items))
@@ -269,16 +274,16 @@ public sealed class SyntheticEvents
             case "integer":
                 w.WriteNumberValue(name switch
                 {
-                    "position" => _random.Next(1, 25),
-                    "quantity" or "step" => _random.Next(1, 4),
-                    _ => _random.Next(0, 1000),
+                    "position" => _values.Next(1, 25),
+                    "quantity" or "step" => _values.Next(1, 4),
+                    _ => _values.Next(0, 1000),
                 });
                 break;
             case "number":
                 w.WriteNumberValue(NumberFor(name, scope));
                 break;
             case "boolean":
-                w.WriteBooleanValue(_random.Next(2) == 0);
+                w.WriteBooleanValue(_values.Next(2) == 0);
                 break;
             case "null":
                 w.WriteNullValue();
@@ -294,8 +299,8 @@ public sealed class SyntheticEvents
         string? format = schema.TryGetProperty("format", out JsonElement f) ? f.GetString() : null;
         string value = format switch
         {
-            "date-time" => FormatTime(new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(_random.Next(0, 500_000))),
-            "uuid" => NewGuid(),
+            "date-time" => FormatTime(new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(_values.Next(0, 500_000))),
+            "uuid" => NewGuid(_values),
             _ => StringFor(name, c, scope),
         };
         w.WriteStringValue(value);
@@ -308,7 +313,7 @@ public sealed class SyntheticEvents
         switch (scope.Kind)
         {
             case ScopeKind.Product:
-                ShopProduct product = scope.Product ??= Pick(ShopVocabulary.Products);
+                ShopProduct product = scope.Product ??= PickValue(ShopVocabulary.Products);
                 switch (name)
                 {
                     case "product_id": return product.Id;
@@ -316,26 +321,26 @@ public sealed class SyntheticEvents
                     case "name": return product.Name;
                     case "brand": return product.Brand;
                     case "category": return product.Category;
-                    case "variant": return Pick(product.Variants);
+                    case "variant": return PickValue(product.Variants);
                     case "url": return $"{ShopVocabulary.Host}/p/{product.Slug}";
                     case "image_url": return $"{ShopVocabulary.Host}/images/{product.Slug}.jpg";
                 }
 
                 break;
             case ScopeKind.Page:
-                ShopPage page = scope.Page ??= Pick(ShopVocabulary.Pages);
+                ShopPage page = scope.Page ??= PickValue(ShopVocabulary.Pages);
                 switch (name)
                 {
                     case "name": return page.Name;
                     case "path": return page.Path;
                     case "title": return page.Title;
                     case "url": return ShopVocabulary.Host + page.Path;
-                    case "search": return page.Name == "Search" ? "?q=" + Uri.EscapeDataString(Pick(ShopVocabulary.SearchTerms)) : "";
+                    case "search": return page.Name == "Search" ? "?q=" + Uri.EscapeDataString(PickValue(ShopVocabulary.SearchTerms)) : "";
                 }
 
                 break;
             case ScopeKind.Campaign:
-                ShopCampaign campaign = scope.Campaign ??= Pick(ShopVocabulary.Campaigns);
+                ShopCampaign campaign = scope.Campaign ??= PickValue(ShopVocabulary.Campaigns);
                 switch (name)
                 {
                     case "name" or "campaign_name": return campaign.Name;
@@ -346,7 +351,7 @@ public sealed class SyntheticEvents
 
                 break;
             case ScopeKind.Address:
-                ShopAddress address = scope.Address ??= Pick(ShopVocabulary.Addresses);
+                ShopAddress address = scope.Address ??= PickValue(ShopVocabulary.Addresses);
                 switch (name)
                 {
                     case "street": return address.Street;
@@ -358,50 +363,50 @@ public sealed class SyntheticEvents
 
                 break;
             case ScopeKind.Company when name == "name":
-                return Pick(s_companies);
+                return PickValue(s_companies);
         }
 
         return name switch
         {
-            "email" or "recipient" or "invitee_email" => name == "email" ? c.Email : Pick(_customers).Email,
+            "email" or "recipient" or "invitee_email" => name == "email" ? c.Email : PickValue(_customers).Email,
             "firstName" or "first_name" => c.FirstName,
             "lastName" or "last_name" => c.LastName,
-            "invitee_first_name" => Pick(s_firstNames),
-            "invitee_last_name" => Pick(s_lastNames),
+            "invitee_first_name" => PickValue(s_firstNames),
+            "invitee_last_name" => PickValue(s_lastNames),
             "name" => $"{c.FirstName} {c.LastName}",
-            "username" => $"{c.FirstName.ToLowerInvariant()}{c.LastName.ToLowerInvariant()}{_random.Next(1, 100)}",
+            "username" => $"{c.FirstName.ToLowerInvariant()}{c.LastName.ToLowerInvariant()}{_values.Next(1, 100)}",
             "currency" => "GBP",
-            "url" or "website" or "link_url" => ShopVocabulary.Host + Pick(ShopVocabulary.Pages).Path,
-            "image_url" or "avatar" => $"{ShopVocabulary.Host}/images/avatars/{_random.Next(1, 5000)}.jpg",
-            "path" => Pick(ShopVocabulary.Pages).Path,
-            "referrer" => Pick(ShopVocabulary.Referrers),
-            "phone" => $"+4477009{_random.Next(10000, 99999)}",
-            "search" or "string" or "query" or "keywords" => Pick(ShopVocabulary.SearchTerms),
-            "category" => Pick(ShopVocabulary.Categories),
+            "url" or "website" or "link_url" => ShopVocabulary.Host + PickValue(ShopVocabulary.Pages).Path,
+            "image_url" or "avatar" => $"{ShopVocabulary.Host}/images/avatars/{_values.Next(1, 5000)}.jpg",
+            "path" => PickValue(ShopVocabulary.Pages).Path,
+            "referrer" => PickValue(ShopVocabulary.Referrers),
+            "phone" => $"+4477009{_values.Next(10000, 99999)}",
+            "search" or "string" or "query" or "keywords" => PickValue(ShopVocabulary.SearchTerms),
+            "category" => PickValue(ShopVocabulary.Categories),
             "brand" or "sku" or "variant" => StringFor(name, c, new Scope(ScopeKind.Product)),
-            "coupon" => Pick(ShopVocabulary.Coupons),
+            "coupon" => PickValue(ShopVocabulary.Coupons),
             "email_subject" or "campaign_name" => StringFor(name, c, new Scope(ScopeKind.Campaign)),
             "city" or "state" or "street" or "postalCode" or "country" => StringFor(name, c, new Scope(ScopeKind.Address)),
-            _ when ShopVocabulary.ByName.TryGetValue(name, out string[]? values) => Pick(values),
+            _ when ShopVocabulary.ByName.TryGetValue(name, out string[]? values) => PickValue(values),
             _ when name.EndsWith("_id", StringComparison.Ordinal) || name.EndsWith("_ids", StringComparison.Ordinal) || name == "id"
-                => $"{name.TrimEnd('s').ToUpperInvariant()}-{_random.Next(1, 100000)}",
-            _ => $"{name} {_random.Next(1, 100)}",
+                => $"{name.TrimEnd('s').ToUpperInvariant()}-{_values.Next(1, 100000)}",
+            _ => $"{name} {_values.Next(1, 100)}",
         };
     }
 
     private double NumberFor(string name, Scope scope) => name switch
     {
-        "price" => (scope.Product ??= Pick(ShopVocabulary.Products)).Price,
-        "value" when scope.Kind == ScopeKind.Product => (scope.Product ??= Pick(ShopVocabulary.Products)).Price,
-        "quantity" or "step" => _random.Next(1, 4),
-        "position" => _random.Next(1, 25),
-        "discount" => Pick(s_discounts),
-        "shipping" => Pick(s_shipping),
-        "tax" => Math.Round(_random.NextDouble() * 40, 2),
-        "subtotal" or "total" or "revenue" => Math.Round(20 + (_random.NextDouble() * 280), 2),
-        "age" => _random.Next(18, 80),
-        "employee_count" => _random.Next(5, 500),
-        _ => Math.Round(_random.NextDouble() * 200, 2),
+        "price" => (scope.Product ??= PickValue(ShopVocabulary.Products)).Price,
+        "value" when scope.Kind == ScopeKind.Product => (scope.Product ??= PickValue(ShopVocabulary.Products)).Price,
+        "quantity" or "step" => _values.Next(1, 4),
+        "position" => _values.Next(1, 25),
+        "discount" => PickValue(s_discounts),
+        "shipping" => PickValue(s_shipping),
+        "tax" => Math.Round(_values.NextDouble() * 40, 2),
+        "subtotal" or "total" or "revenue" => Math.Round(20 + (_values.NextDouble() * 280), 2),
+        "age" => _values.Next(18, 80),
+        "employee_count" => _values.Next(5, 500),
+        _ => Math.Round(_values.NextDouble() * 200, 2),
     };
 
     // What an object describes, from its name and its properties' names.
@@ -460,7 +465,7 @@ public sealed class SyntheticEvents
             // A union such as ["integer","null"]: mostly the first non-null type, sometimes null.
             var options = type.EnumerateArray().Select(t => t.GetString() ?? "string").ToArray();
             string[] nonNull = options.Where(t => t != "null").ToArray();
-            return nonNull.Length == 0 || (nonNull.Length < options.Length && _random.Next(10) == 0) ? "null" : nonNull[_random.Next(nonNull.Length)];
+            return nonNull.Length == 0 || (nonNull.Length < options.Length && _values.Next(10) == 0) ? "null" : nonNull[_values.Next(nonNull.Length)];
         }
 
         return type.GetString() ?? "string";
@@ -475,10 +480,14 @@ public sealed class SyntheticEvents
 
     private T Pick<T>(T[] items) => items[_random.Next(items.Length)];
 
-    private string NewGuid()
+    private T PickValue<T>(T[] items) => items[_values.Next(items.Length)];
+
+    private string NewGuid() => NewGuid(_random);
+
+    private static string NewGuid(Random random)
     {
         Span<byte> bytes = stackalloc byte[16];
-        _random.NextBytes(bytes);
+        random.NextBytes(bytes);
         bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40); // version 4
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
         return new Guid(bytes).ToString();
