@@ -9,7 +9,7 @@ internal static class ServeCommand
     /// <summary>How much longer than its backlog reaches <c>serve</c> keeps events by default (so the backlog asked for is served).</summary>
     internal static readonly TimeSpan ExtraRetention = TimeSpan.FromHours(1);
 
-    /// <summary>The most events <c>serve</c> holds by default (about 250 MB of events at ~1.3 KB each).</summary>
+    /// <summary>The most events <c>serve</c> holds by default (199,269 held measured 345 MB RSS: benchmarks/RESULTS.md).</summary>
     internal const int ServeMaxEvents = 200_000;
 
     /// <summary>Requests the CLI's simulators log (nothing reads the log outside tests).</summary>
