@@ -35,7 +35,7 @@ internal static class ShopVocabulary
         new("Loyalty Rewards", "You've earned 500 points", "loyalty", "email"),
         new("Order Follow-up", "How was your order? Leave a review", "lifecycle", "email"),
         new("Free Delivery Week", "Free delivery on everything this week", "newsletter", "sms"),
-        new("Winter Layers", "Layer up: base layers from £18", "newsletter", "email"),
+        new("Winter Layers", "Layer up: base layers from 18 GBP", "newsletter", "email"),
     ];
 
     public static readonly ShopPage[] Pages =
