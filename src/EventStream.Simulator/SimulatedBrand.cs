@@ -1,3 +1,5 @@
+using EventStream.Simulator.Internal;
+
 namespace EventStream.Simulator;
 
 /// <summary>One client/account/brand the simulator hosts: where it is, the token it accepts, and its events.</summary>
@@ -11,6 +13,7 @@ public sealed class SimulatedBrand
         BrandId = options.BrandIdAt(index);
         Token = options.TokenAt(index);
         Events = new SyntheticEvents(unchecked(options.Seed + (index * 7_919)), ClientId, AccountId, BrandId);
+        Store = new EventStore(options.Retention, options.MaxEventsPerBrand);
     }
 
     /// <summary>Its position among the simulator's brands (0-based).</summary>
@@ -34,7 +37,10 @@ public sealed class SimulatedBrand
     /// <summary>How many events it holds (visible or not yet).</summary>
     public int EventCount => Store.Count;
 
-    internal EventStore Store { get; } = new();
+    /// <summary>How many of its events retention has dropped (<see cref="SimulatorOptions.Retention"/>, <see cref="SimulatorOptions.MaxEvents"/>).</summary>
+    public long DroppedEventCount => Store.Dropped;
+
+    internal EventStore Store { get; }
 
     /// <summary>Adds one event to this brand.</summary>
     /// <param name="e">The event.</param>

@@ -97,6 +97,27 @@ public sealed class SimulatorOptions
     /// <summary>Latency added to every response, drawn up to this bound.</summary>
     public TimeSpan MaxAddedLatency { get; set; }
 
+    /// <summary>
+    /// How long events are kept, by eventTime: older ones are dropped as the API ages them out, and a query into the dropped
+    /// range answers an empty page with <c>total</c> counting only the events still held. <see langword="null"/> keeps them all.
+    /// </summary>
+    /// <value>Default <see langword="null"/> (keep every event: tests and benchmarks add what they need). <c>eventstream serve</c> keeps an hour more than its backlog reaches (<c>--retention</c>); the CLI's demos an hour.</value>
+    public TimeSpan? Retention { get; set; }
+
+    /// <summary>
+    /// The most events held across all brands (each brand keeps at most its share, rounded up); past it the oldest are
+    /// dropped first, as <see cref="Retention"/> drops them. <see langword="null"/>: no cap.
+    /// </summary>
+    /// <value>Default <see langword="null"/>. <c>eventstream serve</c> holds 200,000 (<c>--max-events</c>); the CLI's demos 100,000.</value>
+    public int? MaxEvents { get; set; }
+
+    /// <summary>How many requests <see cref="IntilerySimulator.Requests"/> keeps (the newest; 0 keeps none).</summary>
+    /// <value>Default 200,000.</value>
+    public int MaxLoggedRequests { get; set; } = 200_000;
+
+    /// <summary>The most events one brand holds: its share of <see cref="MaxEvents"/>, rounded up.</summary>
+    internal int? MaxEventsPerBrand => MaxEvents is { } max ? (int)Math.Ceiling(max / (double)Brands) : null;
+
     /// <summary>Seed for data and faults; the same seed gives the same data and fault schedule.</summary>
     public int Seed { get; set; } = 1;
 
@@ -127,6 +148,9 @@ public sealed class SimulatorOptions
         Require(TruncateRate is >= 0 and <= 1, nameof(TruncateRate), "must be between 0 and 1");
         Require(MalformedRate is >= 0 and <= 1, nameof(MalformedRate), "must be between 0 and 1");
         Require(MaxAddedLatency >= TimeSpan.Zero, nameof(MaxAddedLatency), "must not be negative");
+        Require(Retention is not { } retention || retention > TimeSpan.Zero, nameof(Retention), "must be positive (or null to keep every event)");
+        Require(MaxEvents is not { } maxEvents || maxEvents >= 1, nameof(MaxEvents), "must be at least 1 (or null for no cap)");
+        Require(MaxLoggedRequests >= 0, nameof(MaxLoggedRequests), "must be 0 or more");
         Require(TimeProvider is not null, nameof(TimeProvider), "is required");
     }
 

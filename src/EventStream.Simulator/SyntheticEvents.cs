@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 
+using EventStream.Simulator.Internal;
+
 namespace EventStream.Simulator;
 
 /// <summary>
@@ -12,6 +14,9 @@ public sealed class SyntheticEvents
 {
     private static readonly string[] s_firstNames = ["Olivia", "Liam", "Amelia", "Noah", "Isla", "Oliver", "Ava", "George", "Mia", "Arthur", "Freya", "Leo", "Grace", "Harry", "Lily", "Oscar"];
     private static readonly string[] s_lastNames = ["Hart", "Patel", "Jones", "Okafor", "Nowak", "Murphy", "Chen", "Garcia", "Evans", "Kowalski", "Silva", "Walker"];
+    private static readonly string[] s_companies = ["Peak Scouts Group", "Hillside School", "Brightwater Adventures", "Northfield Trade"];
+    private static readonly double[] s_discounts = [0, 0, 5, 10, 15];
+    private static readonly double[] s_shipping = [0, 3.95, 4.95, 6.95];
     private static readonly string[] s_userAgents =
     [
         "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
@@ -29,6 +34,10 @@ public sealed class SyntheticEvents
     };
 
     private readonly Random _random;
+
+    // Property values draw from a sequence of their own, so that what the vocabularies consume never shifts which
+    // actions, customers, ids and times a seed gives.
+    private readonly Random _values;
     private readonly TrackingPlan _plan;
     private readonly Customer[] _customers;
     private readonly int[] _cumulativeWeights;
@@ -44,6 +53,7 @@ public sealed class SyntheticEvents
     public SyntheticEvents(int seed = 1, string clientId = "demo", string accountId = "demo", string brandId = "DEMO", int customers = 500)
     {
         _random = new Random(seed);
+        _values = new Random(unchecked((seed * 31) + 7));
         _plan = TrackingPlan.Standard;
         ClientId = clientId;
         AccountId = accountId;
@@ -195,7 +205,7 @@ public sealed class SyntheticEvents
         w.WritePropertyName(kind == "identify" ? "traits" : "properties");
         if (planned.Properties is { } schema)
         {
-            WriteValue(w, schema, "properties", c, depth: 0);
+            WriteValue(w, schema, "properties", c, new Scope(ScopeKind.Customer), depth: 0);
         }
         else
         {
@@ -213,11 +223,11 @@ public sealed class SyntheticEvents
         w.WriteEndObject();
     }
 
-    private void WriteValue(Utf8JsonWriter w, JsonElement schema, string name, Customer c, int depth)
+    private void WriteValue(Utf8JsonWriter w, JsonElement schema, string name, Customer c, Scope scope, int depth)
     {
         if (schema.TryGetProperty("enum", out JsonElement values) && values.ValueKind == JsonValueKind.Array && values.GetArrayLength() > 0)
         {
-            values[_random.Next(values.GetArrayLength())].WriteTo(w);
+            values[_values.Next(values.GetArrayLength())].WriteTo(w);
             return;
         }
 
@@ -228,16 +238,17 @@ public sealed class SyntheticEvents
                 w.WriteStartObject();
                 if (schema.TryGetProperty("properties", out JsonElement properties) && depth < 4)
                 {
+                    var inner = new Scope(KindOf(name, properties));
                     foreach (JsonProperty p in properties.EnumerateObject())
                     {
                         bool required = IsRequired(schema, p.Name);
-                        if (!required && _random.Next(5) == 0)
+                        if (!required && _values.Next(5) == 0)
                         {
                             continue; // optional properties are sometimes left out
                         }
 
                         w.WritePropertyName(p.Name);
-                        WriteValue(w, p.Value, p.Name, c, depth + 1);
+                        WriteValue(w, p.Value, p.Name, c, inner, depth + 1);
                     }
                 }
 
@@ -245,12 +256,12 @@ public sealed class SyntheticEvents
                 break;
             case "array":
                 w.WriteStartArray();
-                int count = _random.Next(1, 4);
+                int count = _values.Next(1, 4);
                 for (int i = 0; i < count; i++)
                 {
                     if (schema.TryGetProperty("items", out JsonElement items))
                     {
-                        WriteValue(w, items, name, c, depth + 1);
+                        WriteValue(w, items, name, c, scope, depth + 1);
                     }
                     else
                     {
@@ -261,45 +272,169 @@ public sealed class SyntheticEvents
                 w.WriteEndArray();
                 break;
             case "integer":
-                w.WriteNumberValue(_random.Next(0, 1000));
+                w.WriteNumberValue(name switch
+                {
+                    "position" => _values.Next(1, 25),
+                    "quantity" or "step" => _values.Next(1, 4),
+                    _ => _values.Next(0, 1000),
+                });
                 break;
             case "number":
-                w.WriteNumberValue(Math.Round(_random.NextDouble() * 200, 2));
+                w.WriteNumberValue(NumberFor(name, scope));
                 break;
             case "boolean":
-                w.WriteBooleanValue(_random.Next(2) == 0);
+                w.WriteBooleanValue(_values.Next(2) == 0);
                 break;
             case "null":
                 w.WriteNullValue();
                 break;
             default:
-                WriteString(w, schema, name, c);
+                WriteString(w, schema, name, c, scope);
                 break;
         }
     }
 
-    private void WriteString(Utf8JsonWriter w, JsonElement schema, string name, Customer c)
+    private void WriteString(Utf8JsonWriter w, JsonElement schema, string name, Customer c, Scope scope)
     {
         string? format = schema.TryGetProperty("format", out JsonElement f) ? f.GetString() : null;
         string value = format switch
         {
-            "date-time" => FormatTime(new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(_random.Next(0, 500_000))),
-            "uuid" => NewGuid(),
-            _ => name switch
-            {
-                "email" => c.Email,
-                "firstName" or "first_name" => c.FirstName,
-                "lastName" or "last_name" => c.LastName,
-                "name" => $"{c.FirstName} {c.LastName}",
-                "currency" => Pick(["GBP", "EUR", "USD"]),
-                "url" or "image_url" or "avatar" or "website" => $"https://shop.example.com/{name}/{_random.Next(1, 5000)}",
-                "path" => $"/products/{_random.Next(1, 5000)}",
-                "phone" => $"+4477009{_random.Next(10000, 99999)}",
-                _ when name.EndsWith("_id", StringComparison.Ordinal) || name == "id" => $"{name.ToUpperInvariant()}-{_random.Next(1, 100000)}",
-                _ => $"{name} {_random.Next(1, 100)}",
-            },
+            "date-time" => FormatTime(new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(_values.Next(0, 500_000))),
+            "uuid" => NewGuid(_values),
+            _ => StringFor(name, c, scope),
         };
         w.WriteStringValue(value);
+    }
+
+    // A value that reads as a shop's data: from the object's product, page, campaign or address where it has one, so that
+    // an event's fields agree (a product's name, sku, category and price; an email's campaign and subject line).
+    private string StringFor(string name, Customer c, Scope scope)
+    {
+        switch (scope.Kind)
+        {
+            case ScopeKind.Product:
+                ShopProduct product = scope.Product ??= PickValue(ShopVocabulary.Products);
+                switch (name)
+                {
+                    case "product_id": return product.Id;
+                    case "sku": return product.Sku;
+                    case "name": return product.Name;
+                    case "brand": return product.Brand;
+                    case "category": return product.Category;
+                    case "variant": return PickValue(product.Variants);
+                    case "url": return $"{ShopVocabulary.Host}/p/{product.Slug}";
+                    case "image_url": return $"{ShopVocabulary.Host}/images/{product.Slug}.jpg";
+                }
+
+                break;
+            case ScopeKind.Page:
+                ShopPage page = scope.Page ??= PickValue(ShopVocabulary.Pages);
+                switch (name)
+                {
+                    case "name": return page.Name;
+                    case "path": return page.Path;
+                    case "title": return page.Title;
+                    case "url": return ShopVocabulary.Host + page.Path;
+                    case "search": return page.Name == "Search" ? "?q=" + Uri.EscapeDataString(PickValue(ShopVocabulary.SearchTerms)) : "";
+                }
+
+                break;
+            case ScopeKind.Campaign:
+                ShopCampaign campaign = scope.Campaign ??= PickValue(ShopVocabulary.Campaigns);
+                switch (name)
+                {
+                    case "name" or "campaign_name": return campaign.Name;
+                    case "email_subject": return campaign.Subject;
+                    case "source": return campaign.Source;
+                    case "medium": return campaign.Medium;
+                }
+
+                break;
+            case ScopeKind.Address:
+                ShopAddress address = scope.Address ??= PickValue(ShopVocabulary.Addresses);
+                switch (name)
+                {
+                    case "street": return address.Street;
+                    case "city": return address.City;
+                    case "state": return address.State;
+                    case "postalCode": return address.PostalCode;
+                    case "country": return address.Country;
+                }
+
+                break;
+            case ScopeKind.Company when name == "name":
+                return PickValue(s_companies);
+        }
+
+        return name switch
+        {
+            "email" or "recipient" or "invitee_email" => name == "email" ? c.Email : PickValue(_customers).Email,
+            "firstName" or "first_name" => c.FirstName,
+            "lastName" or "last_name" => c.LastName,
+            "invitee_first_name" => PickValue(s_firstNames),
+            "invitee_last_name" => PickValue(s_lastNames),
+            "name" => $"{c.FirstName} {c.LastName}",
+            "username" => $"{c.FirstName.ToLowerInvariant()}{c.LastName.ToLowerInvariant()}{_values.Next(1, 100)}",
+            "currency" => "GBP",
+            "url" or "website" or "link_url" => ShopVocabulary.Host + PickValue(ShopVocabulary.Pages).Path,
+            "image_url" or "avatar" => $"{ShopVocabulary.Host}/images/avatars/{_values.Next(1, 5000)}.jpg",
+            "path" => PickValue(ShopVocabulary.Pages).Path,
+            "referrer" => PickValue(ShopVocabulary.Referrers),
+            "phone" => $"+4477009{_values.Next(10000, 99999)}",
+            "search" or "string" or "query" or "keywords" => PickValue(ShopVocabulary.SearchTerms),
+            "category" => PickValue(ShopVocabulary.Categories),
+            "brand" or "sku" or "variant" => StringFor(name, c, new Scope(ScopeKind.Product)),
+            "coupon" => PickValue(ShopVocabulary.Coupons),
+            "email_subject" or "campaign_name" => StringFor(name, c, new Scope(ScopeKind.Campaign)),
+            "city" or "state" or "street" or "postalCode" or "country" => StringFor(name, c, new Scope(ScopeKind.Address)),
+            _ when ShopVocabulary.ByName.TryGetValue(name, out string[]? values) => PickValue(values),
+            _ when name.EndsWith("_id", StringComparison.Ordinal) || name.EndsWith("_ids", StringComparison.Ordinal) || name == "id"
+                => $"{name.TrimEnd('s').ToUpperInvariant()}-{_values.Next(1, 100000)}",
+            _ => $"{name} {_values.Next(1, 100)}",
+        };
+    }
+
+    private double NumberFor(string name, Scope scope) => name switch
+    {
+        "price" => (scope.Product ??= PickValue(ShopVocabulary.Products)).Price,
+        "value" when scope.Kind == ScopeKind.Product => (scope.Product ??= PickValue(ShopVocabulary.Products)).Price,
+        "quantity" or "step" => _values.Next(1, 4),
+        "position" => _values.Next(1, 25),
+        "discount" => PickValue(s_discounts),
+        "shipping" => PickValue(s_shipping),
+        "tax" => Math.Round(_values.NextDouble() * 40, 2),
+        "subtotal" or "total" or "revenue" => Math.Round(20 + (_values.NextDouble() * 280), 2),
+        "age" => _values.Next(18, 80),
+        "employee_count" => _values.Next(5, 500),
+        _ => Math.Round(_values.NextDouble() * 200, 2),
+    };
+
+    // What an object describes, from its name and its properties' names.
+    private static ScopeKind KindOf(string name, JsonElement properties)
+    {
+        if (properties.TryGetProperty("product_id", out _) || properties.TryGetProperty("sku", out _))
+        {
+            return ScopeKind.Product;
+        }
+
+        if ((properties.TryGetProperty("path", out _) && properties.TryGetProperty("referrer", out _))
+            || (name == "properties" && properties.EnumerateObject().Count() == 1 && properties.TryGetProperty("name", out _)))
+        {
+            return ScopeKind.Page; // a page, or an app's screen (its only property is the name)
+        }
+
+        if (name == "campaign" || properties.TryGetProperty("campaign_name", out _) || properties.TryGetProperty("email_subject", out _)
+            || properties.TryGetProperty("promotion_id", out _))
+        {
+            return ScopeKind.Campaign;
+        }
+
+        return name switch
+        {
+            "address" => ScopeKind.Address,
+            "company" => ScopeKind.Company,
+            _ => ScopeKind.Customer,
+        };
     }
 
     private static bool IsRequired(JsonElement schema, string name)
@@ -330,7 +465,7 @@ public sealed class SyntheticEvents
             // A union such as ["integer","null"]: mostly the first non-null type, sometimes null.
             var options = type.EnumerateArray().Select(t => t.GetString() ?? "string").ToArray();
             string[] nonNull = options.Where(t => t != "null").ToArray();
-            return nonNull.Length == 0 || (nonNull.Length < options.Length && _random.Next(10) == 0) ? "null" : nonNull[_random.Next(nonNull.Length)];
+            return nonNull.Length == 0 || (nonNull.Length < options.Length && _values.Next(10) == 0) ? "null" : nonNull[_values.Next(nonNull.Length)];
         }
 
         return type.GetString() ?? "string";
@@ -345,13 +480,41 @@ public sealed class SyntheticEvents
 
     private T Pick<T>(T[] items) => items[_random.Next(items.Length)];
 
-    private string NewGuid()
+    private T PickValue<T>(T[] items) => items[_values.Next(items.Length)];
+
+    private string NewGuid() => NewGuid(_random);
+
+    private static string NewGuid(Random random)
     {
         Span<byte> bytes = stackalloc byte[16];
-        _random.NextBytes(bytes);
+        random.NextBytes(bytes);
         bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40); // version 4
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
         return new Guid(bytes).ToString();
+    }
+
+    private enum ScopeKind
+    {
+        Customer,
+        Product,
+        Page,
+        Campaign,
+        Address,
+        Company,
+    }
+
+    // What one JSON object is about; its product, page, campaign or address is drawn once, when first needed.
+    private sealed class Scope(ScopeKind kind)
+    {
+        public ScopeKind Kind { get; } = kind;
+
+        public ShopProduct? Product { get; set; }
+
+        public ShopPage? Page { get; set; }
+
+        public ShopCampaign? Campaign { get; set; }
+
+        public ShopAddress? Address { get; set; }
     }
 
     private sealed record Customer(string Id, string ExternalId, string Email, string FirstName, string LastName, string Ip, string UserAgent);

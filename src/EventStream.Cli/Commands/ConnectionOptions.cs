@@ -150,6 +150,9 @@ internal sealed class ConnectionOptions
         BurstShare = 0.02,
         MaxBurstSize = 5,
         Seed = Environment.TickCount,
+        Retention = TimeSpan.FromHours(1), // at 8/s about 29,000 events: a demo left open overnight stays flat
+        MaxEvents = 100_000,
+        MaxLoggedRequests = ServeCommand.LoggedRequests,
     };
 
     private static string[] Split(string? list)

@@ -6,6 +6,15 @@ namespace EventStream.Cli.Commands;
 /// <summary><c>eventstream serve</c>: runs the simulated Events API until stopped; its first stdout line is the base URL.</summary>
 internal static class ServeCommand
 {
+    /// <summary>How much longer than its backlog reaches <c>serve</c> keeps events by default (so the backlog asked for is served).</summary>
+    internal static readonly TimeSpan ExtraRetention = TimeSpan.FromHours(1);
+
+    /// <summary>The most events <c>serve</c> holds by default (199,269 held measured 345 MB RSS: benchmarks/RESULTS.md).</summary>
+    internal const int ServeMaxEvents = 200_000;
+
+    /// <summary>Requests the CLI's simulators log (nothing reads the log outside tests).</summary>
+    internal const int LoggedRequests = 1_000;
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var defaults = new SimulatorOptions();
@@ -26,11 +35,13 @@ internal static class ServeCommand
         var inclusive = new Option<bool>("--inclusive-bounds") { Description = "Treat start/end as inclusive (the documented reading is exclusive)" };
         var gzip = new Option<bool>("--gzip") { Description = "Compress pages with gzip when the client accepts it (as a gateway does)" };
         var brands = new Option<int>("--brands") { Description = "Client/account/brand combinations to host: --brand, then --brand2, --brand3, … (backlog and live traffic spread across them)", DefaultValueFactory = _ => 1 };
+        var retention = new Option<TimeSpan?>("--retention") { Description = "How long events are kept, by eventTime; older ones are dropped as the API ages them out (e.g. 2m, 1h; default: the backlog's reach plus an hour, 2h with --backlog-age 0s)", CustomParser = r => Duration.Parse(r) };
+        var maxEvents = new Option<int>("--max-events") { Description = "The most events held (across brands); past it the oldest are dropped", DefaultValueFactory = _ => ServeMaxEvents };
         var sharedToken = new Option<bool>("--shared-token") { Description = "All brands accept --token (one rate-limit bucket); otherwise brand N accepts TOKEN-N" };
 
         var command = new Command("serve", "Run the simulated Intilery Events API on 127.0.0.1. The first line printed is the base URL for --base-url.")
         {
-            port, token, client, account, brand, backlog, backlogAge, liveRate, lateShare, maxLate, errorRate, seed, rateLimit, burst, inclusive, gzip, brands, sharedToken,
+            port, token, client, account, brand, backlog, backlogAge, liveRate, lateShare, maxLate, errorRate, seed, rateLimit, burst, inclusive, gzip, brands, sharedToken, retention, maxEvents,
         };
         command.SetStoppableAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
@@ -54,6 +65,9 @@ internal static class ServeCommand
                 Compression = parse.GetValue(gzip),
                 Brands = parse.GetValue(brands),
                 SharedToken = parse.GetValue(sharedToken),
+                Retention = parse.GetValue(retention) ?? (parse.GetValue(backlogAge) + defaults.BacklogSpan + ExtraRetention),
+                MaxEvents = parse.GetValue(maxEvents),
+                MaxLoggedRequests = LoggedRequests,
             };
             try
             {
@@ -81,7 +95,7 @@ internal static class ServeCommand
                 : $"{options.Brands} brands ({simulator.Brands[0]} … {simulator.Brands[^1]}; tokens {(options.SharedToken ? "shared" : "TOKEN-N for brand N")})";
             await error.WriteLineAsync(
                 $"Serving {simulator.EventCount} events for {brandsServed} at {simulator.BaseUrl} "
-                + $"(live {options.LiveRate}/s, limit {(options.RequestsPerSecond > 0 ? $"{options.RequestsPerSecond}/s burst {options.Burst}" : "off")}). Ctrl+C stops.").ConfigureAwait(false);
+                + $"(live {options.LiveRate}/s, kept {Describe(options.Retention!.Value)} or {options.MaxEvents:N0} events, limit {(options.RequestsPerSecond > 0 ? $"{options.RequestsPerSecond}/s burst {options.Burst}" : "off")}). Ctrl+C stops.").ConfigureAwait(false);
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
@@ -90,9 +104,15 @@ internal static class ServeCommand
             {
             }
 
-            await error.WriteLineAsync($"Served {simulator.RequestCount} requests, {simulator.RateLimitedCount} answered 429.").ConfigureAwait(false);
+            await error.WriteLineAsync($"Served {simulator.RequestCount} requests, {simulator.RateLimitedCount} answered 429; {simulator.DroppedEventCount} events aged out, {simulator.EventCount} held.").ConfigureAwait(false);
             return 0;
         });
         return command;
     }
+
+    // 1h, 2m, 90s: how --retention reads back.
+    private static string Describe(TimeSpan span)
+        => span.TotalHours is var h && h >= 1 && h == Math.Floor(h) ? $"{h:0}h"
+            : span.TotalMinutes is var m && m >= 1 && m == Math.Floor(m) ? $"{m:0}m"
+            : $"{span.TotalSeconds:0.###}s";
 }

@@ -47,6 +47,9 @@ public class ServeCommandTests
     [InlineData("serve", "--late-share", "2")]
     [InlineData("serve", "--port", "70000")]
     [InlineData("serve", "--no-such-option")]
+    [InlineData("serve", "--retention", "0s")]
+    [InlineData("serve", "--retention", "soon")]
+    [InlineData("serve", "--max-events", "0")]
     [InlineData("no-such-command")]
     public async Task BadArguments_PrintUsageAndExit2(params string[] args)
     {
@@ -68,5 +71,18 @@ public class ServeCommandTests
         Assert.Equal(2, exitCode);
         Assert.Equal("", output);
         Assert.Contains("--port", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--retention", "0s")]
+    [InlineData("--max-events", "-5")]
+    public async Task BadRetention_UsageNamesTheOption(string option, string value)
+    {
+        var error = new StringWriter();
+
+        int exitCode = await EventStream.Cli.Program.RunAsync(["serve", option, value], new StringWriter(), error);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"eventstream serve: {option}:", error.ToString(), StringComparison.Ordinal);
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using EventStream.Api;
 using EventStream.Api.Internal;
 using EventStream.Simulator;
+using EventStream.Simulator.Internal;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EventStream.Tests.Infrastructure;

@@ -327,4 +327,68 @@ public class IntilerySimulatorTests
         var ex = Assert.Throws<ArgumentException>(() => new SimulatorOptions { LateShare = 2 }.Validate());
         Assert.Equal(nameof(SimulatorOptions.LateShare), ex.ParamName);
     }
+
+    [Fact]
+    public async Task Retention_QueryIntoTheDroppedRange_AnswersEmpty_TotalCountsWhatIsHeld()
+    {
+        var time = new FakeTimeProvider(T0);
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.TimeProvider = time; o.LiveRate = 50; o.MaxIndexDelay = TimeSpan.Zero; o.Retention = TimeSpan.FromMinutes(1); });
+        for (int i = 0; i < 150; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1)); // 150 s of traffic, a one-minute window
+        }
+
+        JsonElement dropped = (await GetAsync(simulator, "?size=100&start=2024-05-14T08:59:00Z&end=2024-05-14T09:01:00Z")).Body;
+        JsonElement all = (await GetAsync(simulator, "?size=100&sort=asc")).Body;
+        DateTimeOffset oldest = DateTimeOffset.Parse(Times(all)[0], System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.Equal(0, dropped.GetProperty("total").GetInt64());
+        Assert.Equal(0, dropped.GetProperty("data").GetArrayLength());
+        Assert.Equal(simulator.EventCount, all.GetProperty("total").GetInt64()); // what is held (all visible: the clock is still)
+        Assert.InRange(simulator.EventCount, 2_700, 3_300);
+        Assert.True(oldest >= time.GetUtcNow().AddMinutes(-1), $"oldest served {oldest:O}");
+        Assert.InRange(simulator.DroppedEventCount, 4_200, 4_800);
+    }
+
+    [Fact]
+    public async Task MaxEvents_SplitAcrossBrands_HoldsAtMostTheCap()
+    {
+        var time = new FakeTimeProvider(T0);
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.TimeProvider = time; o.Brands = 3; o.MaxEvents = 300; o.Backlog = 2_000; });
+
+        Assert.InRange(simulator.EventCount, 1, 300);
+        Assert.All(simulator.Brands, b => Assert.Equal(100, b.EventCount));
+        Assert.Equal(2_000 - simulator.EventCount, simulator.DroppedEventCount);
+    }
+
+    [Fact]
+    public async Task Requests_KeepsTheNewestMaxLoggedRequests_InArrivalOrder()
+    {
+        await using IntilerySimulator simulator = await WithTiesAsync(o => o.MaxLoggedRequests = 3);
+        for (int size = 1; size <= 5; size++)
+        {
+            await GetAsync(simulator, $"?size={size}");
+        }
+
+        Assert.Equal(["?size=3", "?size=4", "?size=5"], simulator.Requests.Select(r => r.Query));
+        Assert.Equal(5, simulator.RequestCount);
+    }
+
+    [Theory]
+    [InlineData(nameof(SimulatorOptions.Retention))]
+    [InlineData(nameof(SimulatorOptions.MaxEvents))]
+    [InlineData(nameof(SimulatorOptions.MaxLoggedRequests))]
+    public void Options_InvalidRetention_ThrowNamingTheOption(string name)
+    {
+        var options = new SimulatorOptions();
+        switch (name)
+        {
+            case nameof(SimulatorOptions.Retention): options.Retention = TimeSpan.Zero; break;
+            case nameof(SimulatorOptions.MaxEvents): options.MaxEvents = 0; break;
+            default: options.MaxLoggedRequests = -1; break;
+        }
+
+        var ex = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.Equal(name, ex.ParamName);
+    }
 }

@@ -1,9 +1,6 @@
 using System.Text.Json;
 
-namespace EventStream.Simulator;
-
-/// <summary>An event of a tracking plan: its action key, display name and properties schema.</summary>
-internal sealed record PlannedEvent(string Action, string Name, JsonElement? Properties);
+namespace EventStream.Simulator.Internal;
 
 /// <summary>Intilery's standard tracking plan (<c>data/tracking-plan.json</c>, embedded).</summary>
 internal sealed class TrackingPlan

@@ -1,4 +1,4 @@
-namespace EventStream.Simulator;
+namespace EventStream.Simulator.Internal;
 
 /// <summary>A continuous token bucket on the server's clock, as the API's gateway applies per auth token.</summary>
 internal sealed class TokenBucket(double ratePerSecond, int burst, TimeProvider time)
