@@ -146,16 +146,10 @@ public sealed partial class EventFeed
         }
 
         EndHandover();
-        if (_logger is not null)
+        if (_logger is not null && error is ConsumerFaultException consumer)
         {
-            if (error is ConsumerFaultException consumer)
-            {
-                FeedLog.ConsumerFaulted(_logger, consumer.InnerException, consumer.Consumer, consumer.EventId, consumer.Attempts);
-            }
-            else
-            {
-                FeedLog.Faulted(_logger, error, error.Message);
-            }
+            // API errors end the stream with their typed exception, as before; a consumer's fault is logged here, once.
+            FeedLog.ConsumerFaulted(_logger, consumer.InnerException, consumer.Consumer, consumer.EventId, consumer.Attempts);
         }
 
         Publish(FeedState.Faulted, error: error);
@@ -228,8 +222,21 @@ public sealed partial class EventFeed
         }
     }
 
-    // The watchdog's tick: a handover that has waited on one consumer past the threshold is a stall (reported once).
+    // The watchdog's tick (on a timer thread: nothing may escape it, e.g. from a status observer that throws).
     private void CheckStall()
+    {
+        try
+        {
+            ReportStall();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The stall shows again at the next tick; the dispatcher is not affected.
+        }
+    }
+
+    // A handover that has waited on one consumer past the threshold is a stall (reported once).
+    private void ReportStall()
     {
         long number = Volatile.Read(ref _handoverNumber);
         long start = Volatile.Read(ref _handoverStart);

@@ -212,7 +212,13 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         return System.Reactive.Disposables.Disposable.Create(() => DisposeAsync().AsTask().GetAwaiter().GetResult());
     }
 
-    /// <summary>Subscribes to the hot stream of events, starting polling on the first subscription.</summary>
+    /// <summary>
+    /// Subscribes to the hot stream of events, starting polling on the first subscription. Observers get each event one
+    /// at a time, in subscription order; the next event goes out once all have returned, so one that blocks holds the
+    /// others (reported as <see cref="FeedStatus.Stall"/>). If <see cref="IObserver{T}.OnNext"/> throws, the feed faults
+    /// for good with a <see cref="ConsumerFaultException"/> that every subscriber gets through <c>OnError</c> (unless
+    /// <see cref="FeedOptions.ConsumerRetries"/> or <see cref="FeedOptions.OnDeadLetter"/> say otherwise).
+    /// </summary>
     /// <param name="observer">The observer; events it has returned from are what the checkpoint records as taken.</param>
     /// <returns>A handle that unsubscribes (polling continues until the feed is disposed).</returns>
     public IDisposable Subscribe(IObserver<IntileryEvent> observer)
@@ -263,9 +269,14 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         });
     }
 
-    /// <summary>Reads events as they arrive, starting polling if needed. Several readers each see every event.</summary>
+    /// <summary>
+    /// Reads events as they arrive, starting polling if needed. Several readers each see every event, each through a
+    /// buffer of its own (<see cref="FeedOptions.BufferCapacity"/>). An exception in the <c>await foreach</c> body ends
+    /// this reader only (C# does not tell the iterator an exception from <c>break</c>): the event it was on is not taken,
+    /// so, if no other consumer has taken it, the checkpoint stays before it and a restart delivers it first.
+    /// </summary>
     /// <param name="cancellationToken">Ends this reader (not the feed).</param>
-    /// <returns>The events; the enumeration ends when the feed completes and throws if it faults.</returns>
+    /// <returns>The events; the enumeration ends when the feed completes and throws if it faults (e.g. <see cref="ConsumerFaultException"/>).</returns>
     public async IAsyncEnumerable<IntileryEvent> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Reader reader = Register();

@@ -35,12 +35,20 @@ public class ConsumerPolicyTests
         var other = new List<string>();
         using IDisposable watching = feed.Subscribe(e => { lock (other) { other.Add(e.EventId); } });
         var flaky = new List<string>();
-        int attempts = 0;
+        var attemptedAt = new List<DateTimeOffset>();
         using IDisposable subscription = feed.Subscribe(e =>
         {
-            if (e.EventId == events[100].EventId && Interlocked.Increment(ref attempts) <= 2)
+            if (e.EventId == events[100].EventId)
             {
-                throw new TimeoutException("database busy");
+                lock (attemptedAt)
+                {
+                    attemptedAt.Add(api.Time.GetUtcNow());
+                }
+
+                if (attemptedAt.Count <= 2)
+                {
+                    throw new TimeoutException("database busy");
+                }
             }
 
             lock (flaky)
@@ -49,15 +57,12 @@ public class ConsumerPolicyTests
             }
         });
 
-        await Wait.UntilAsync(() => Volatile.Read(ref attempts) == 1, "the first attempt failed");
-        api.Time.Advance(TimeSpan.FromSeconds(1)); // first retry after 1 s
-        await Wait.UntilAsync(() => Volatile.Read(ref attempts) == 2, "the second attempt failed");
-        Assert.Equal(1, feed.Counters.ConsumerRetries);
-        api.Time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(2, Volatile.Read(ref attempts)); // the second retry waits 2 s, not 1
-        api.Time.Advance(TimeSpan.FromSeconds(1));
-        await feed.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+        await AdvanceUntilAsync(api.Time, () => feed.Completion.IsCompleted);
+        await feed.Completion;
 
+        Assert.Equal(3, attemptedAt.Count);
+        Assert.InRange((attemptedAt[1] - attemptedAt[0]).TotalSeconds, 1.0, 1.3); // ConsumerRetryDelay
+        Assert.InRange((attemptedAt[2] - attemptedAt[1]).TotalSeconds, 2.0, 2.3); // doubled
         Assert.Equal(events.Select(e => e.EventId), flaky);
         Assert.Equal(events.Select(e => e.EventId), other);
         Assert.Equal(2, feed.Counters.ConsumerRetries);
@@ -79,9 +84,8 @@ public class ConsumerPolicyTests
             }
         }, _ => { });
 
-        await Wait.UntilAsync(() => Volatile.Read(ref attempts) == 1, "the first attempt failed");
-        api.Time.Advance(TimeSpan.FromSeconds(1));
-        var fault = await Assert.ThrowsAsync<ConsumerFaultException>(() => feed.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+        await AdvanceUntilAsync(api.Time, () => feed.Completion.IsCompleted);
+        var fault = await Assert.ThrowsAsync<ConsumerFaultException>(() => feed.Completion);
         Assert.Equal(2, fault.Attempts);
         Assert.Equal(events[5].EventId, fault.EventId);
         Assert.Equal(FeedState.Faulted, feed.CurrentStatus.State);
@@ -166,6 +170,18 @@ public class ConsumerPolicyTests
         api.Time.Advance(TimeSpan.FromSeconds(6));
         await Wait.UntilAsync(() => feed.CurrentStatus.Stall is not null, "the stall is reported");
         Assert.Equal("reader", feed.CurrentStatus.Stall!.Consumer);
+    }
+
+    // Moves fake time on in small steps (each retry's delay is registered a moment after the attempt fails) until done.
+    private static async Task AdvanceUntilAsync(FakeTimeProvider time, Func<bool> done)
+    {
+        for (int i = 0; i < 3_000 && !done(); i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(5);
+        }
+
+        Assert.True(done(), "not done after 300 simulated seconds");
     }
 
     [Fact]

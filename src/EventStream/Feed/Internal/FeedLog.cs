@@ -26,9 +26,6 @@ internal static partial class FeedLog
     [LoggerMessage(107, LogLevel.Error, "the feed stopped for good: its {Consumer} threw on event {EventId} (attempts: {Attempts}); the checkpoint stays before that event, so a restart delivers it first")]
     public static partial void ConsumerFaulted(ILogger logger, Exception? exception, string? consumer, string? eventId, int attempts);
 
-    [LoggerMessage(108, LogLevel.Error, "the feed stopped for good: {Reason}")]
-    public static partial void Faulted(ILogger logger, Exception exception, string reason);
-
     [LoggerMessage(109, LogLevel.Warning, "{Consumer} threw on event {EventId} (attempt {Attempt}): {Reason}; handing it again in {DelaySeconds:0.0} s")]
     public static partial void ConsumerRetrying(ILogger logger, string consumer, string eventId, int attempt, string reason, double delaySeconds);
 
