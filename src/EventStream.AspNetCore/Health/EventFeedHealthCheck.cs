@@ -6,8 +6,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace EventStream.AspNetCore.Health;
 
 /// <summary>
-/// A feed's health: Healthy when live, Degraded while catching up, retrying or not yet started, Unhealthy when faulted
-/// or stopped. Data: state, time behind, requests/s, events, and the last error with its request id.
+/// A feed's health: Healthy when live, Degraded while catching up, retrying, not yet started, or stalled on a slow
+/// consumer (<see cref="FeedStatus.Stall"/>), Unhealthy when faulted (a permanent error, or a consumer that threw) or
+/// stopped. Data: state, time behind, requests/s, events handed over, buffered, the stall, and the last error with its
+/// request id (and, for a consumer fault, the event id).
 /// </summary>
 public sealed class EventFeedHealthCheck(EventFeed feed) : IHealthCheck
 {
@@ -19,6 +21,7 @@ public sealed class EventFeedHealthCheck(EventFeed feed) : IHealthCheck
         {
             ["state"] = status.State.ToString(),
             ["events"] = status.Counters.Events,
+            ["buffered"] = status.Counters.Buffered,
             ["requestsPerSecond"] = Math.Round(status.Counters.RequestsPerSecond, 2),
         };
         if (status.Behind is { } behind)
@@ -31,9 +34,20 @@ public sealed class EventFeedHealthCheck(EventFeed feed) : IHealthCheck
             data["lastEventTime"] = last;
         }
 
+        if (status.Stall is { } stall)
+        {
+            data["stalledOn"] = stall.Consumer;
+            data["stalledSince"] = stall.Since;
+        }
+
         if (status.Error is { } error)
         {
             data["error"] = error.Message;
+            if (error is ConsumerFaultException { EventId: { } eventId })
+            {
+                data["eventId"] = eventId;
+            }
+
             if (error switch { EventsApiException api => api.RequestId, EventPageFormatException page => page.RequestId, _ => null } is { } requestId)
             {
                 data["requestId"] = requestId;
@@ -43,7 +57,8 @@ public sealed class EventFeedHealthCheck(EventFeed feed) : IHealthCheck
         string description = status.ToString();
         HealthCheckResult result = status.State switch
         {
-            FeedState.Live => HealthCheckResult.Healthy(description, data),
+            FeedState.Live when status.Stall is null => HealthCheckResult.Healthy(description, data),
+            FeedState.Live => HealthCheckResult.Degraded(description, data: data),
             FeedState.CatchingUp or FeedState.Retrying or FeedState.Idle => HealthCheckResult.Degraded(description, data: data),
             _ => new HealthCheckResult(context.Registration.FailureStatus, description, status.Error, data),
         };

@@ -7,8 +7,8 @@ using Microsoft.Extensions.Logging;
 
 namespace EventStream.Feed;
 
-// The poller (engine steps → channel), the pump (channel → observers and readers) and the saver (checkpoints by time
-// and by count, off the delivery path).
+// The poller (engine steps → channel) and the saver (checkpoints by time and by count, off the delivery path). The
+// dispatcher (channel → observers and readers) is in EventFeed.Dispatch.cs.
 public sealed partial class EventFeed
 {
     private async Task PollAsync(CancellationToken cancellationToken)
@@ -45,7 +45,7 @@ public sealed partial class EventFeed
                     // untouched), back off, and say so each time. (With StopWhenCaughtUp the error ends the feed instead.)
                     failures++;
                     Interlocked.Increment(ref _retries);
-                    TimeSpan delay = FeedRetryDelay(failures, ex.RetryAfter);
+                    TimeSpan delay = Backoff.Delay(failures, TimeSpan.FromSeconds(1), _options.MaxRetryDelay, jitter: true, ex.RetryAfter);
                     BackingOff(ex, delay, fromClient: false);
                     await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
                     continue;
@@ -85,111 +85,6 @@ public sealed partial class EventFeed
         catch (Exception ex)
         {
             _channel.Writer.TryComplete(ex);
-        }
-    }
-
-    private async Task PumpAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (await _channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (_channel.Reader.TryPeek(out _))
-                {
-                    // Nobody to give events to: wait for a consumer rather than drop them (polling pauses meanwhile).
-                    while (Volatile.Read(ref _observerCount) == 0 && Volatile.Read(ref _readers).Length == 0)
-                    {
-                        await _consumerArrived.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    }
-
-                    _channel.Reader.TryRead(out FeedItem item);
-                    long sequence = item.Event is { } e ? _committer.Append(e) : _committer.Append(item.Position);
-                    item = item with { Sequence = sequence };
-                    if (item.Event is { } delivered)
-                    {
-                        if (Volatile.Read(ref _observerProgress) is not null)
-                        {
-                            await BeforeTakingAsync(sequence, cancellationToken).ConfigureAwait(false);
-                        }
-
-                        _subject.OnNext(delivered);
-                        Measure(delivered);
-                    }
-
-                    Volatile.Read(ref _observerProgress)?.Take(sequence); // the observers have returned from OnNext
-                    foreach (Reader reader in Volatile.Read(ref _readers))
-                    {
-                        await TryWriteAsync(reader, item, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    if (item.Event is null)
-                    {
-                        _committer.Advance();
-                    }
-                }
-            }
-
-            // The poller finished: Until reached or caught up.
-            await SaveAsync(throwOnFailure: false).ConfigureAwait(false);
-            Publish(FeedState.Stopped);
-            _subject.OnCompleted();
-            CompleteReaders(null);
-            _completion.TrySetResult();
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Disposed: DisposeAsync completes everyone.
-        }
-        catch (Exception ex)
-        {
-            // A permanent API error, an unreadable page, a feed error, or an observer that threw from OnNext.
-            await SaveAsync(throwOnFailure: false).ConfigureAwait(false);
-            Publish(FeedState.Faulted, error: ex);
-            _subject.OnError(ex);
-            CompleteReaders(ex);
-            _completion.TrySetException(ex);
-        }
-    }
-
-    private void Measure(IntileryEvent e)
-    {
-        Interlocked.Exchange(ref _lastEventTicks, e.EventTime.UtcTicks);
-        Telemetry.Events.Add(1, _brand);
-        if (e.IsLate)
-        {
-            Telemetry.LateEvents.Add(1, _brand);
-        }
-
-        if (e.ReceivedTime is { } received)
-        {
-            Telemetry.EventLag.Record((received - e.EventTime).TotalSeconds, _brand);
-            Telemetry.DeliveryDelay.Record((_time.GetUtcNow() - received).TotalSeconds, _brand);
-        }
-    }
-
-    private static async ValueTask<bool> TryWriteAsync(Reader reader, FeedItem item, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await reader.Items.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (System.Threading.Channels.ChannelClosedException)
-        {
-            return false; // that reader has left
-        }
-    }
-
-    private void CompleteReaders(Exception? error)
-    {
-        lock (_readersLock)
-        {
-            _ended = true;
-            _endError = error;
-            foreach (Reader reader in _readers)
-            {
-                reader.Items.Writer.TryComplete(error);
-            }
         }
     }
 
@@ -316,7 +211,7 @@ public sealed partial class EventFeed
         => Interlocked.Exchange(ref _saved, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     private TimeSpan SaveRetryDelay()
-        => TimeSpan.FromSeconds(Math.Min(_options.MaxRetryDelay.TotalSeconds, Math.Pow(2, Math.Min(Volatile.Read(ref _saveFailures), 16))));
+        => Backoff.Delay((int)Math.Min(Volatile.Read(ref _saveFailures), 30), TimeSpan.FromSeconds(2), _options.MaxRetryDelay);
 
     private void OnClientRetry(EventsApiException error, TimeSpan delay)
     {
@@ -374,13 +269,6 @@ public sealed partial class EventFeed
         _options.OnUnreadableEvent?.Invoke(e);
     }
 
-    private TimeSpan FeedRetryDelay(int failures, TimeSpan? retryAfter)
-    {
-        double seconds = Math.Min(_options.MaxRetryDelay.TotalSeconds, Math.Pow(2, Math.Min(failures, 16)) * 0.5);
-        TimeSpan delay = TimeSpan.FromSeconds(seconds * (0.5 + (Random.Shared.NextDouble() * 0.5)));
-        return retryAfter is { } after && after > delay ? after : delay;
-    }
-
     private void Publish(FeedState state, TimeSpan? behind = null, long? remaining = null, DateTimeOffset? nextAttempt = null, Exception? error = null)
     {
         if (_status.IsDisposed)
@@ -388,9 +276,16 @@ public sealed partial class EventFeed
             return;
         }
 
-        lock (_statusLock) // the poller, the pump and the saver all publish; observers must see one call at a time
+        lock (_statusLock) // the poller, the dispatcher and the saver all publish; observers must see one call at a time
         {
-            _status.OnNext(new FeedStatus(state, behind, remaining, nextAttempt, error, Counters));
+            // Derived from the lifecycle: once the feed has faulted or completed, no loop can report it otherwise.
+            FeedState derived = _lifecycle.Derive(state);
+            if (derived != state)
+            {
+                (behind, remaining, nextAttempt, error) = (null, null, null, _lifecycle.Error);
+            }
+
+            _status.OnNext(new FeedStatus(derived, behind, remaining, nextAttempt, error, Counters) { Stall = Volatile.Read(ref _stall) });
         }
     }
 }

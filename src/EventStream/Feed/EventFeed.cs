@@ -29,20 +29,26 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
     private readonly FeedOptions _options;
     private readonly TimeProvider _time;
     private readonly ICheckpointStore _store;
+    /// <summary>Events and step positions from the poller to the dispatcher (the read-ahead buffer).</summary>
     private readonly Channel<FeedItem> _channel;
-    private readonly Subject<IntileryEvent> _subject = new();
     private readonly BehaviorSubject<FeedStatus> _status;
+    /// <summary>Cancelled on disposal and on a fault: stops the poller, the dispatcher and the saver.</summary>
     private readonly CancellationTokenSource _stop = new();
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>The one lifecycle state; status and <see cref="Completion"/> derive from it.</summary>
+    private readonly FeedLifecycle _lifecycle = new();
+    /// <summary>Guards the consumer lists against the end of the feed (a consumer joining as it ends is told at once).</summary>
     private readonly Lock _readersLock = new();
     private readonly Lock _statusLock = new();
     private readonly SemaphoreSlim _consumerArrived = new(0);
     private readonly SemaphoreSlim _saveLock = new(1, 1);
-    private bool _ended;
-    private Exception? _endError;
+    /// <summary>The readers, copy-on-write under <see cref="_readersLock"/>.</summary>
     private Reader[] _readers = [];
+    /// <summary>The observers, in subscription order (the order each event is handed to them), copy-on-write under <see cref="_readersLock"/>.</summary>
+    private Subscriber[] _subscribers = [];
     private readonly Committer _committer;
+    /// <summary>The engine, once the checkpoint is loaded (the poller creates it).</summary>
     private FeedEngine? _engine;
+    /// <summary>The observers' shared progress while any are subscribed.</summary>
     private ConsumerProgress? _observerProgress;
     private int _observerCount;
     private Task? _poller;
@@ -64,6 +70,29 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
     private long _episodeStart;
     private long _rateLimited;
     private long _retries;
+    /// <summary>Events handed over to every consumer (counted once, by the dispatcher).</summary>
+    private long _handedOver;
+    /// <summary>Of <see cref="_handedOver"/>, the late ones.</summary>
+    private long _lateHandedOver;
+    /// <summary>Times an event was handed again to an observer that threw on it.</summary>
+    private long _consumerRetries;
+    /// <summary>Events reported to <see cref="FeedOptions.OnDeadLetter"/> and skipped.</summary>
+    private long _deadLettered;
+    /// <summary>Numbers the dispatcher's handovers, so the stall watchdog can tell one from the next.</summary>
+    private long _handoverNumber;
+    /// <summary>When the current handover began (a <see cref="TimeProvider"/> timestamp); 0 between handovers.</summary>
+    private long _handoverStart;
+    /// <summary>The event being handed over now.</summary>
+    private IntileryEvent? _handoverEvent;
+    /// <summary>Which kind of consumer the current handover is waiting on.</summary>
+    private string _waitingOn = ObserverKind;
+    /// <summary>The stall being reported, if any (set by the watchdog, cleared by whoever sees it end first).</summary>
+    private ConsumerStall? _stall;
+    /// <summary>The stall watchdog: ticks every quarter of <see cref="FeedOptions.StallThreshold"/> while the feed runs.</summary>
+    private ITimer? _stallTimer;
+
+    private const string ObserverKind = "observer";
+    private const string ReaderKind = "reader";
 
     /// <summary>Creates a feed that reads through an existing client (which it does not dispose).</summary>
     /// <param name="client">The API client.</param>
@@ -119,8 +148,16 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
     /// <summary>The feed's state, replaying the current one to each new subscriber.</summary>
     public IObservable<FeedStatus> Status => _status;
 
-    /// <summary>The feed's current state.</summary>
-    public FeedStatus CurrentStatus => _status.Value;
+    /// <summary>The feed's current state (once the feed has faulted or stopped, always that).</summary>
+    public FeedStatus CurrentStatus
+    {
+        get
+        {
+            FeedStatus status = _status.Value;
+            FeedState state = _lifecycle.Derive(status.State);
+            return state == status.State ? status : status with { State = state, Error = _lifecycle.Error, Behind = null, Remaining = null, NextAttempt = null };
+        }
+    }
 
     /// <summary>The event time of the last event handed to consumers, if any.</summary>
     public DateTimeOffset? LastEventTime => Interlocked.Read(ref _lastEventTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
@@ -138,10 +175,11 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         get
         {
             FeedEngine? e = _engine;
+            long handedOver = Interlocked.Read(ref _handedOver); // before what was read, so Buffered is never negative
             return new FeedCounters(
                 e?.Requests ?? 0,
-                e?.Delivered ?? 0,
-                e?.LateDelivered ?? 0,
+                handedOver,
+                Interlocked.Read(ref _lateHandedOver),
                 e?.Duplicates ?? 0,
                 Interlocked.Read(ref _rateLimited),
                 Interlocked.Read(ref _retries),
@@ -149,12 +187,19 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
                 e?.RequestsPerSecond ?? 0,
                 e?.Unreadable ?? 0,
                 Interlocked.Read(ref _checkpointsSaved),
-                Interlocked.Read(ref _saveFailuresTotal));
+                Interlocked.Read(ref _saveFailuresTotal),
+                Math.Max(0, (e?.Delivered ?? 0) - handedOver),
+                Interlocked.Read(ref _consumerRetries),
+                Interlocked.Read(ref _deadLettered));
         }
     }
 
-    /// <summary>Completes when the feed stops: when disposed or when it has delivered everything asked for; faults with a permanent error.</summary>
-    public Task Completion => _completion.Task;
+    /// <summary>
+    /// Completes when the feed stops: when disposed or when it has delivered everything asked for. Faults with a permanent
+    /// API error as it is (e.g. <see cref="EventsApiException"/>), or with a <see cref="ConsumerFaultException"/> wrapping
+    /// what a consumer threw; by then every subscriber has had <c>OnError</c> and every reader throws.
+    /// </summary>
+    public Task Completion => _lifecycle.Completion;
 
     /// <summary>Complete once the head has reached the newest event and the settle sweep has covered it (for batch jobs, <c>tail --until-caught-up</c>).</summary>
     public bool StopWhenCaughtUp { get; init; }
@@ -167,13 +212,36 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         return System.Reactive.Disposables.Disposable.Create(() => DisposeAsync().AsTask().GetAwaiter().GetResult());
     }
 
-    /// <summary>Subscribes to the hot stream of events, starting polling on the first subscription.</summary>
+    /// <summary>
+    /// Subscribes to the hot stream of events, starting polling on the first subscription. Observers get each event one
+    /// at a time, in subscription order; the next event goes out once all have returned, so one that blocks holds the
+    /// others (reported as <see cref="FeedStatus.Stall"/>). If <see cref="IObserver{T}.OnNext"/> throws, the feed faults
+    /// for good with a <see cref="ConsumerFaultException"/> that every subscriber gets through <c>OnError</c> (unless
+    /// <see cref="FeedOptions.ConsumerRetries"/> or <see cref="FeedOptions.OnDeadLetter"/> say otherwise).
+    /// </summary>
     /// <param name="observer">The observer; events it has returned from are what the checkpoint records as taken.</param>
     /// <returns>A handle that unsubscribes (polling continues until the feed is disposed).</returns>
     public IDisposable Subscribe(IObserver<IntileryEvent> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        IDisposable subscription = _subject.Subscribe(observer);
+        var subscriber = new Subscriber(observer, observer is IFeedConsumer named ? named.Kind : ObserverKind);
+        bool ended;
+        lock (_readersLock)
+        {
+            ended = _lifecycle.IsTerminal;
+            if (!ended)
+            {
+                _subscribers = [.. _subscribers, subscriber];
+            }
+        }
+
+        if (ended)
+        {
+            Tell(subscriber, _lifecycle.Error); // as a subject does: a late subscriber learns at once how the feed ended
+            EnsureStarted();
+            return System.Reactive.Disposables.Disposable.Empty;
+        }
+
         if (Interlocked.Increment(ref _observerCount) == 1)
         {
             Volatile.Write(ref _observerProgress, _committer.Join());
@@ -183,7 +251,17 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         EnsureStarted();
         return System.Reactive.Disposables.Disposable.Create(() =>
         {
-            subscription.Dispose();
+            lock (_readersLock)
+            {
+                if (subscriber.Left)
+                {
+                    return;
+                }
+
+                subscriber.Left = true;
+                _subscribers = [.. _subscribers.Where(s => s != subscriber)];
+            }
+
             if (Interlocked.Decrement(ref _observerCount) == 0 && Interlocked.Exchange(ref _observerProgress, null) is { } progress)
             {
                 _committer.Leave(progress);
@@ -191,9 +269,14 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         });
     }
 
-    /// <summary>Reads events as they arrive, starting polling if needed. Several readers each see every event.</summary>
+    /// <summary>
+    /// Reads events as they arrive, starting polling if needed. Several readers each see every event, each through a
+    /// buffer of its own (<see cref="FeedOptions.BufferCapacity"/>). An exception in the <c>await foreach</c> body ends
+    /// this reader only (C# does not tell the iterator an exception from <c>break</c>): the event it was on is not taken,
+    /// so, if no other consumer has taken it, the checkpoint stays before it and a restart delivers it first.
+    /// </summary>
     /// <param name="cancellationToken">Ends this reader (not the feed).</param>
-    /// <returns>The events; the enumeration ends when the feed completes and throws if it faults.</returns>
+    /// <returns>The events; the enumeration ends when the feed completes and throws if it faults (e.g. <see cref="ConsumerFaultException"/>).</returns>
     public async IAsyncEnumerable<IntileryEvent> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Reader reader = Register();
@@ -282,9 +365,9 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         lock (_readersLock)
         {
             _readers = [.. _readers, reader];
-            if (_ended)
+            if (_lifecycle.IsTerminal)
             {
-                reader.Items.Writer.TryComplete(_endError); // the feed has already completed or faulted
+                reader.Items.Writer.TryComplete(_lifecycle.Error); // the feed has already completed or faulted
             }
         }
 
@@ -322,10 +405,11 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            await _completion.Task.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            await _lifecycle.Completion.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
             return;
         }
 
+        _lifecycle.TryStop();
         await _stop.CancelAsync().ConfigureAwait(false);
         Diagnostics.Internal.Telemetry.Forget(this);
         if (_poller is not null)
@@ -339,14 +423,17 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
             await Quietly(_saver).ConfigureAwait(false);
         }
 
+        if (_stallTimer is not null)
+        {
+            await _stallTimer.DisposeAsync().ConfigureAwait(false);
+        }
+
         await SaveAsync(throwOnFailure: false).ConfigureAwait(false);
         WakeSaveWaiters(); // any reader still waiting for a save goes on
-        if (_status.Value.State != FeedState.Faulted)
+        if (_lifecycle.TryComplete())
         {
             Publish(FeedState.Stopped);
-            _subject.OnCompleted();
-            CompleteReaders(null);
-            _completion.TrySetResult();
+            EndConsumers();
         }
 
         _status.OnCompleted();
@@ -373,6 +460,9 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
+            _lifecycle.TryStart();
+            TimeSpan tick = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, _options.StallThreshold.Ticks / 4));
+            _stallTimer = _time.CreateTimer(static feed => ((EventFeed)feed!).CheckStall(), this, tick, tick);
             _poller = Task.Run(() => PollAsync(_stop.Token));
             _pump = Task.Run(() => PumpAsync(_stop.Token));
             _saver = Task.Run(() => SaveLoopAsync(_stop.Token));
@@ -385,6 +475,17 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
 
     /// <summary>An event, or (Event null) a step's position; Sequence is the committer's number for it.</summary>
     private readonly record struct FeedItem(IntileryEvent? Event, FeedPosition Position, long Sequence);
+
+    /// <summary>One observer and the kind of consumer it is (for status, logs and <see cref="ConsumerFaultException"/>).</summary>
+    private sealed class Subscriber(IObserver<IntileryEvent> observer, string kind)
+    {
+        public IObserver<IntileryEvent> Observer { get; } = observer;
+
+        public string Kind { get; } = kind;
+
+        /// <summary>Unsubscribed (under the feed's readers lock).</summary>
+        public bool Left { get; set; }
+    }
 
     private sealed class Reader(int capacity, ConsumerProgress progress)
     {

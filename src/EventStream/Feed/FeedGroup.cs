@@ -20,8 +20,9 @@ public readonly record struct FeedGroupStatus(string Feed, FeedStatus Status);
 /// own filters, start and checkpoint, consumed one by one (<see cref="this[string]"/>) or merged (subscribe, or
 /// <see cref="ReadAllAsync"/>; each <see cref="FeedEvent"/> names its feed). The feeds share one HTTP connection pool;
 /// feeds on one token share its token bucket in arrival order, and since a feed has at most one request waiting, a feed
-/// catching up a backlog takes turns with a live feed rather than starving it. A feed that faults (say, a revoked token)
-/// ends alone: it says so in <see cref="Status"/>, the others go on.
+/// catching up a backlog takes turns with a live feed rather than starving it. A feed that faults (say, a revoked token,
+/// or a group observer that threw on its event) ends alone and for good: it says so in <see cref="Status"/> (and to an
+/// observer subscribed with an error callback), the others go on.
 /// </summary>
 public sealed class FeedGroup : IObservable<FeedEvent>, IAsyncDisposable
 {
@@ -144,14 +145,28 @@ public sealed class FeedGroup : IObservable<FeedEvent>, IAsyncDisposable
     /// <summary>
     /// Subscribes to every feed's events, merged: calls are serialized (never two at once), and an event counts as taken
     /// by its feed's checkpoint when the observer returns. Completes when every feed has ended; a feed that faults is
-    /// reported through <see cref="Status"/>, not here, so one brand's error does not end the others' stream.
+    /// reported through <see cref="Status"/> (Faulted, for good), not here, so one brand's error does not end the others'
+    /// stream; to be told of it, use <see cref="Subscribe(IObserver{FeedEvent}, Action{string, Exception})"/>. If the
+    /// observer throws on one feed's event, that feed faults alone (<see cref="ConsumerFaultException"/>, unless its
+    /// <see cref="FeedOptions.ConsumerRetries"/> or <see cref="FeedOptions.OnDeadLetter"/> say otherwise).
     /// </summary>
     /// <param name="observer">The observer.</param>
     /// <returns>A handle that unsubscribes from every feed.</returns>
-    public IDisposable Subscribe(IObserver<FeedEvent> observer)
+    public IDisposable Subscribe(IObserver<FeedEvent> observer) => Subscribe(observer, onFeedError: null);
+
+    /// <summary>
+    /// Subscribes to every feed's events, merged (as <see cref="Subscribe(IObserver{FeedEvent})"/>), and is told when one
+    /// feed ends with an error: <paramref name="onFeedError"/> gets its name and the error (e.g. a revoked token's
+    /// <see cref="EventsApiException"/>, or a <see cref="ConsumerFaultException"/> when the observer threw on its event),
+    /// serialized with the observer's other calls; the merged stream goes on with the other feeds.
+    /// </summary>
+    /// <param name="observer">The observer.</param>
+    /// <param name="onFeedError">Called once for each feed that faults, with its name and the error.</param>
+    /// <returns>A handle that unsubscribes from every feed.</returns>
+    public IDisposable Subscribe(IObserver<FeedEvent> observer, Action<string, Exception>? onFeedError)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        var group = new GroupObserver(observer);
+        var group = new GroupObserver(observer, onFeedError);
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -285,7 +300,7 @@ public sealed class FeedGroup : IObservable<FeedEvent>, IAsyncDisposable
     }
 
     /// <summary>One subscriber to the merged stream: serializes the feeds' calls and completes once every feed has ended.</summary>
-    private sealed class GroupObserver(IObserver<FeedEvent> observer) : IDisposable
+    private sealed class GroupObserver(IObserver<FeedEvent> observer, Action<string, Exception>? onFeedError) : IDisposable
     {
         private readonly Lock _gate = new();
         private readonly List<IDisposable> _subscriptions = [];
@@ -296,19 +311,7 @@ public sealed class FeedGroup : IObservable<FeedEvent>, IAsyncDisposable
         public void Attach(string name, EventFeed feed)
         {
             Interlocked.Increment(ref _open);
-            _subscriptions.Add(feed.Subscribe(new System.Reactive.AnonymousObserver<IntileryEvent>(
-                e =>
-                {
-                    lock (_gate)
-                    {
-                        if (!_done)
-                        {
-                            observer.OnNext(new FeedEvent(name, e));
-                        }
-                    }
-                },
-                _ => Ended(),
-                Ended)));
+            _subscriptions.Add(feed.Subscribe(new FeedObserver(this, name)));
         }
 
         // Attached to every feed present at subscription; later ones keep it open until they end too.
@@ -334,7 +337,48 @@ public sealed class FeedGroup : IObservable<FeedEvent>, IAsyncDisposable
             }
         }
 
+        private void OnNext(string name, IntileryEvent e)
+        {
+            lock (_gate)
+            {
+                if (!_done)
+                {
+                    observer.OnNext(new FeedEvent(name, e)); // if it throws, that feed faults (or retries, or dead-letters)
+                }
+            }
+        }
+
+        private void OnFeedError(string name, Exception error)
+        {
+            try
+            {
+                lock (_gate)
+                {
+                    if (!_done)
+                    {
+                        onFeedError?.Invoke(name, error);
+                    }
+                }
+            }
+            finally
+            {
+                Ended();
+            }
+        }
+
         private void Ended() => Ended(countDown: true);
+
+        /// <summary>The group observer's subscription to one feed (a consumer of kind "group observer").</summary>
+        private sealed class FeedObserver(GroupObserver group, string name) : IObserver<IntileryEvent>, Internal.IFeedConsumer
+        {
+            public string Kind => "group observer";
+
+            public void OnNext(IntileryEvent value) => group.OnNext(name, value);
+
+            public void OnError(Exception error) => group.OnFeedError(name, error);
+
+            public void OnCompleted() => group.Ended();
+        }
 
         private void Ended(bool countDown)
         {

@@ -91,6 +91,36 @@ public sealed class FeedOptions
     /// <value>Default: none (counted and logged only).</value>
     public Action<UnreadableEvent>? OnUnreadableEvent { get; set; }
 
+    /// <summary>
+    /// How many more times an event is handed to an observer whose <c>OnNext</c> threw on it (waiting
+    /// <see cref="ConsumerRetryDelay"/>, doubling up to <see cref="MaxRetryDelay"/>, between attempts; every other
+    /// consumer waits meanwhile). When they are used up the feed faults with a <see cref="ConsumerFaultException"/>, or,
+    /// with <see cref="OnDeadLetter"/> set, reports the event there and goes on.
+    /// </summary>
+    /// <value>Default 0: the first exception decides.</value>
+    public int ConsumerRetries { get; set; }
+
+    /// <summary>The wait before the first retry of an event a consumer threw on; it doubles with each retry.</summary>
+    /// <value>Default 1 second.</value>
+    public TimeSpan ConsumerRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Report-and-skip instead of fault: called (on the delivery thread) with an event an observer still threw on after
+    /// <see cref="ConsumerRetries"/>, which is then counted as taken by that observer, counted in
+    /// <see cref="FeedCounters.DeadLettered"/> and logged at Warning; the feed goes on. An exception from this handler
+    /// faults the feed.
+    /// </summary>
+    /// <value>Default: none — a consumer that throws faults the feed (<see cref="ConsumerFaultException"/>).</value>
+    public Action<DeadLetter>? OnDeadLetter { get; set; }
+
+    /// <summary>
+    /// How long delivery may wait on one consumer (an observer inside <c>OnNext</c>, a reader with a full buffer) before the
+    /// feed reports a stall: <see cref="FeedStatus.Stall"/> says which kind of consumer and since when, the health check
+    /// says Degraded, and a Warning with its duration is logged when it ends.
+    /// </summary>
+    /// <value>Default 5 seconds.</value>
+    public TimeSpan StallThreshold { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Where the feed logs retries, recoveries, unreadable events and checkpoint failures (never the token).</summary>
     /// <value>Default: the client's <see cref="Api.EventsApiOptions.Logger"/>, if any.</value>
     public Microsoft.Extensions.Logging.ILogger? Logger { get; set; }
@@ -114,6 +144,9 @@ public sealed class FeedOptions
         Require(CheckpointInterval > TimeSpan.Zero, nameof(CheckpointInterval), "must be positive");
         Require(CheckpointAfterEvents >= 2, nameof(CheckpointAfterEvents), "must be at least 2");
         Require(MaxRetryDelay > TimeSpan.Zero, nameof(MaxRetryDelay), "must be positive");
+        Require(ConsumerRetries >= 0, nameof(ConsumerRetries), "must not be negative");
+        Require(ConsumerRetryDelay > TimeSpan.Zero, nameof(ConsumerRetryDelay), "must be positive");
+        Require(StallThreshold > TimeSpan.Zero, nameof(StallThreshold), "must be positive");
         Require(TimeProvider is not null, nameof(TimeProvider), "is required");
         Require(!(Until is { } until && Start is FeedStart.AtStart at && until <= at.Time), nameof(Until), "must be after the start time");
     }

@@ -18,6 +18,6 @@ public enum FeedState
     /// <summary>Stopped: disposed, cancelled, or reached <see cref="FeedOptions.Until"/>.</summary>
     Stopped,
 
-    /// <summary>Ended by a permanent error (see <see cref="FeedStatus.Error"/>).</summary>
+    /// <summary>Ended for good by a permanent error or a consumer that threw (see <see cref="FeedStatus.Error"/>); never left.</summary>
     Faulted,
 }

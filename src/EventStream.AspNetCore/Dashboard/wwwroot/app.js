@@ -88,6 +88,8 @@ function renderStatus() {
     stopped: 'stopped',
     disconnected: 'disconnected from the server — reconnecting',
   }[state] || state;
+  banner.classList.toggle('stalled', !!s.stalledOn);
+  if (s.stalledOn) banner.textContent += ` — stalled: delivery waiting on a slow ${s.stalledOn} since ${new Date(s.stalledSince).toLocaleTimeString()}`;
   $('c-events').textContent = (s.events ?? 0).toLocaleString();
   $('c-late').textContent = (s.lateEvents ?? 0).toLocaleString();
   $('c-duplicates').textContent = (s.duplicatesDropped ?? 0).toLocaleString();
