@@ -81,20 +81,35 @@ public class DashboardBrowserTests
         using IPlaywright playwright = await Playwright.CreateAsync();
         await using IBrowser browser = await LaunchAsync(playwright);
         IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
-        await page.AddInitScriptAsync("window.__long = []; new PerformanceObserver(l => l.getEntries().forEach(e => window.__long.push(e.duration))).observe({ type: 'longtask', buffered: true });");
+        // What the page does per render, counted rather than timed: every table render replaces the tbody, so each added
+        // tbody is one render and its rows are that render's DOM work. Long tasks are recorded too, for the artifact only.
+        await page.AddInitScriptAsync("""
+            window.__long = []; window.__renders = [];
+            new PerformanceObserver(l => l.getEntries().forEach(e => window.__long.push(e.duration))).observe({ type: 'longtask', buffered: true });
+            new MutationObserver(records => records.forEach(r => r.addedNodes.forEach(n => { if (n.nodeName === 'TBODY') window.__renders.push(n.rows.length); })))
+              .observe(document, { childList: true, subtree: true });
+            """);
         await page.GotoAsync(url);
 
         // Ten seconds of ~2,000 events/s.
         await page.WaitForFunctionAsync("() => Number(document.getElementById('c-received').textContent.replace(/[^0-9]/g, '')) >= 15000", null, new() { Timeout = 60_000 });
+        int received = await page.EvaluateAsync<int>("() => Number(document.getElementById('c-received').textContent.replace(/[^0-9]/g, ''))");
         int rows = await page.EvalOnSelectorAllAsync<int>("#events tbody tr", "rows => rows.length");
+        int[] renders = await page.EvaluateAsync<int[]>("() => window.__renders");
         double[] longTasks = await page.EvaluateAsync<double[]>("() => window.__long");
         Directory.CreateDirectory(Screenshots);
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "dashboard-burst.png") });
-        File.WriteAllText(Path.Combine(Screenshots, "dashboard-burst.txt"), $"rows {rows}; long tasks {longTasks.Length}, longest {(longTasks.Length > 0 ? longTasks.Max() : 0):F0} ms\n");
+        File.WriteAllText(Path.Combine(Screenshots, "dashboard-burst.txt"), $"received {received}; rows {rows}; renders {renders.Length}, largest {(renders.Length > 0 ? renders.Max() : 0)} rows; long tasks {longTasks.Length}, longest {(longTasks.Length > 0 ? longTasks.Max() : 0):F0} ms\n");
 
         Assert.InRange(rows, 1, 500);
-        // Responsive: the page never blocks its main thread for long (a long task is over 50 ms; none may reach 500 ms).
-        Assert.DoesNotContain(longTasks, d => d >= 500);
+        // Responsive by construction, whatever the machine's load: events are rendered in batches, not one render per
+        // event (at 2,000 events/s and four renders a second a render takes ~500 events; one per 20 is a loose bound that
+        // still fails a page rendering per event), and no render builds more than the 500 rows kept. This was a
+        // wall-clock check (no long task >= 500 ms); on this 2-core VM under load a browser's task reads 945 ms however
+        // little it does, so it failed 1 of 10 suite runs (issue 22). Long tasks stay in the artifact above.
+        Assert.NotEmpty(renders);
+        Assert.True(renders.Length <= received / 20, $"{renders.Length} renders for {received} events: the page renders per event, not in batches");
+        Assert.All(renders, n => Assert.InRange(n, 0, 500));
         dashboard.Signal("TERM");
         await dashboard.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
     }
