@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using EventStream.Checkpoints;
+using EventStream.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace EventStream.Feed.Internal;

@@ -3,6 +3,7 @@ using EventStream.Api;
 using EventStream.Api.Internal;
 using EventStream.Checkpoints;
 using EventStream.Diagnostics.Internal;
+using EventStream.Internal;
 using EventStream.Parsing;
 using Microsoft.Extensions.Logging;
 
