@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using EventStream.Api;
 using EventStream.Feed;
+using EventStream.Internal;
 using EventStream.Parsing;
 using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
@@ -246,7 +247,7 @@ public sealed class NatsRelay
                 // it go, and do not take it again here for a while (1 min, doubling to 30 min), so a feed that cannot run
                 // costs a log line now and then, not a request every renewal; another relay may try it meanwhile.
                 int failures = _failed.TryGetValue(owned.Feed.Key, out var before) ? before.Failures + 1 : 1;
-                TimeSpan pause = TimeSpan.FromMinutes(Math.Min(30, Math.Pow(2, failures - 1)));
+                TimeSpan pause = Backoff.Delay(failures, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(30));
                 _failed[owned.Feed.Key] = (failures, _time.GetTimestamp() + (long)(pause.TotalSeconds * _time.TimestampFrequency));
                 _ = ReleaseAsync(owned, $"its feed ended: {owned.Loop.Exception?.GetBaseException().Message}; not taken again here for {pause.TotalMinutes:F0} min");
             }
@@ -395,7 +396,7 @@ public sealed class NatsRelay
             }
             catch (Exception ex) when (ex is NatsException or TimeoutException && !cancellationToken.IsCancellationRequested)
             {
-                TimeSpan delay = TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * Math.Pow(2, Math.Min(attempt, 6))));
+                TimeSpan delay = Backoff.Delay(attempt, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
                 if (_log is not null)
                 {
                     RelayLog.PublishRetrying(_log, InstanceId, batch.Count, def, ex.Message, attempt, delay);

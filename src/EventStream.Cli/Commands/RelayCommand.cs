@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using EventStream.Feed;
+using EventStream.Internal;
 using EventStream.Nats;
 using NATS.Client.Core;
 
@@ -108,7 +109,7 @@ internal static class RelayCommand
                         return Refused;
                     }
 
-                    TimeSpan delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(attempt, 5)) / 2));
+                    TimeSpan delay = Backoff.Delay(attempt, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(16));
                     await err.WriteLineAsync($"eventstream relay: cannot reach NATS at {settings.DisplayUrl} ({reason}); attempt {attempt}, retrying in {delay.TotalSeconds:F0} s").ConfigureAwait(false);
                     try
                     {

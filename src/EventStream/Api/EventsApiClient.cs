@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using EventStream.Api.Internal;
 using EventStream.Diagnostics.Internal;
+using EventStream.Internal;
 using EventStream.Parsing;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -327,16 +328,15 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
             {
                 ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is EventsApiException { IsTransient: true }),
                 MaxRetryAttempts = _options.MaxRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
                 Delay = _options.RetryBaseDelay,
                 MaxDelay = _options.MaxRetryDelay,
-                // Retry-After is a floor: add a little (20 ms plus up to 10% jitter) so that timer granularity and
-                // many clients waking at once do not land a hair early and earn another 429.
-                DelayGenerator = static args => ValueTask.FromResult(
+                // The library's one backoff (exponential from RetryBaseDelay, capped, jittered). Retry-After is a floor:
+                // add a little (20 ms plus up to 10% jitter) so that timer granularity and many clients waking at once
+                // do not land a hair early and earn another 429.
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
                     args.Outcome.Exception is EventsApiException { RetryAfter: { } after }
                         ? after + TimeSpan.FromMilliseconds(20) + (after * 0.1 * Random.Shared.NextDouble())
-                        : (TimeSpan?)null),
+                        : Backoff.Delay(args.AttemptNumber + 1, _options.RetryBaseDelay, _options.MaxRetryDelay, jitter: true)),
                 OnRetry = args =>
                 {
                     Interlocked.Increment(ref _retries);

@@ -1,5 +1,6 @@
 using EventStream.Diagnostics.Internal;
 using EventStream.Feed.Internal;
+using EventStream.Internal;
 using EventStream.Parsing;
 
 namespace EventStream.Feed;

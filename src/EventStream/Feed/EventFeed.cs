@@ -40,36 +40,26 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
     private readonly Lock _readersLock = new();
     private readonly Lock _statusLock = new();
     private readonly SemaphoreSlim _consumerArrived = new(0);
-    private readonly SemaphoreSlim _saveLock = new(1, 1);
     /// <summary>The readers, copy-on-write under <see cref="_readersLock"/>.</summary>
     private Reader[] _readers = [];
     /// <summary>The observers, in subscription order (the order each event is handed to them), copy-on-write under <see cref="_readersLock"/>.</summary>
     private Subscriber[] _subscribers = [];
     private readonly Committer _committer;
-    /// <summary>The engine, once the checkpoint is loaded (the poller creates it).</summary>
-    private FeedEngine? _engine;
+    /// <summary>Saves what consumers have taken.</summary>
+    private readonly CheckpointSaver _saver;
+    /// <summary>Loads the checkpoint and steps the engine into <see cref="_channel"/> (made on start, when StopWhenCaughtUp is known).</summary>
+    private FeedPoller? _poller;
     /// <summary>The observers' shared progress while any are subscribed.</summary>
     private ConsumerProgress? _observerProgress;
     private int _observerCount;
-    private Task? _poller;
+    private Task? _polling;
     private Task? _pump;
+    private Task? _saving;
     private int _started;
     private int _disposed;
-    private readonly Channel<bool> _saveRequested = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly bool _countedSaves;
     private readonly ILogger? _logger;
     private readonly KeyValuePair<string, object?> _brand;
-    private TaskCompletionSource _saved = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _savedSequence;
     private long _lastEventTicks;
-    private long _saveFailures;      // in a row; 0 once a save succeeds
-    private long _saveFailuresTotal;
-    private long _checkpointsSaved;
-    private Task? _saver;
-    private int _episodeFailures;    // failed attempts in the current retry episode (the poller's flow only)
-    private long _episodeStart;
-    private long _rateLimited;
-    private long _retries;
     /// <summary>Events handed over to every consumer (counted once, by the dispatcher).</summary>
     private long _handedOver;
     /// <summary>Of <see cref="_handedOver"/>, the late ones.</summary>
@@ -138,11 +128,11 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
             FullMode = BoundedChannelFullMode.Wait,
         });
         _committer = new Committer(FeedEngine.KeyOf(_options));
-        _status = new BehaviorSubject<FeedStatus>(new FeedStatus(FeedState.Idle, null, null, null, null, Counters));
-        _countedSaves = _store is not InMemoryCheckpointStore;
         EventsApiOptions? api = (source as EventsApiClient)?.Options;
         _logger = _options.Logger ?? api?.Logger;
         _brand = Diagnostics.Internal.Telemetry.Brand(api?.BrandId ?? "");
+        _saver = new CheckpointSaver(_store, _committer, _options, _logger, onFailure: RepublishStatus, _stop.Token);
+        _status = new BehaviorSubject<FeedStatus>(new FeedStatus(FeedState.Idle, null, null, null, null, Counters));
     }
 
     /// <summary>The feed's state, replaying the current one to each new subscriber.</summary>
@@ -167,27 +157,28 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
     /// what it delivers follows that event; <see langword="null"/> until the checkpoint is loaded, or with none. A relay
     /// that numbers events (e.g. server-sent events) can tell from it that a client holding this id misses nothing.
     /// </summary>
-    public string? ResumedAfter { get; private set; }
+    public string? ResumedAfter => _poller?.ResumedAfter;
 
     /// <summary>What the feed has done so far.</summary>
     public FeedCounters Counters
     {
         get
         {
-            FeedEngine? e = _engine;
+            FeedPoller? poller = Volatile.Read(ref _poller);
+            FeedEngine? e = poller?.Engine;
             long handedOver = Interlocked.Read(ref _handedOver); // before what was read, so Buffered is never negative
             return new FeedCounters(
                 e?.Requests ?? 0,
                 handedOver,
                 Interlocked.Read(ref _lateHandedOver),
                 e?.Duplicates ?? 0,
-                Interlocked.Read(ref _rateLimited),
-                Interlocked.Read(ref _retries),
+                poller?.RateLimited ?? 0,
+                poller?.Retries ?? 0,
                 e?.SweepRequests ?? 0,
                 e?.RequestsPerSecond ?? 0,
                 e?.Unreadable ?? 0,
-                Interlocked.Read(ref _checkpointsSaved),
-                Interlocked.Read(ref _saveFailuresTotal),
+                _saver.Saves,
+                _saver.FailuresTotal,
                 Math.Max(0, (e?.Delivered ?? 0) - handedOver),
                 Interlocked.Read(ref _consumerRetries),
                 Interlocked.Read(ref _deadLettered));
@@ -388,8 +379,12 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
     }
 
     // Taking `sequence` would leave CheckpointAfterEvents or more taken but unsaved (while saves work).
-    private bool WouldPassSaveBound(long sequence)
-        => _countedSaves && sequence - Volatile.Read(ref _savedSequence) >= _options.CheckpointAfterEvents && Volatile.Read(ref _saveFailures) == 0;
+    private bool WouldPassSaveBound(long sequence) => _saver.WouldPassSaveBound(sequence);
+
+    // A consumer is about to take `sequence`: at the count bound it waits for the save (see CheckpointSaver).
+    private ValueTask BeforeTakingAsync(long sequence, CancellationToken cancellationToken) => _saver.BeforeTakingAsync(sequence, cancellationToken);
+
+    private Task SaveAsync(bool throwOnFailure) => _saver.SaveAsync(throwOnFailure);
 
     /// <summary>
     /// Saves the position consumers have taken now (it is also saved every <see cref="FeedOptions.CheckpointInterval"/>,
@@ -412,15 +407,15 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         _lifecycle.TryStop();
         await _stop.CancelAsync().ConfigureAwait(false);
         Diagnostics.Internal.Telemetry.Forget(this);
-        if (_poller is not null)
+        if (_polling is not null)
         {
-            await Quietly(_poller).ConfigureAwait(false);
+            await Quietly(_polling).ConfigureAwait(false);
             await Quietly(_pump!).ConfigureAwait(false);
         }
 
-        if (_saver is not null)
+        if (_saving is not null)
         {
-            await Quietly(_saver).ConfigureAwait(false);
+            await Quietly(_saving).ConfigureAwait(false);
         }
 
         if (_stallTimer is not null)
@@ -429,7 +424,7 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         }
 
         await SaveAsync(throwOnFailure: false).ConfigureAwait(false);
-        WakeSaveWaiters(); // any reader still waiting for a save goes on
+        _saver.WakeWaiters(); // any reader still waiting for a save goes on
         if (_lifecycle.TryComplete())
         {
             Publish(FeedState.Stopped);
@@ -439,7 +434,7 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         _status.OnCompleted();
         _ownedClient?.Dispose();
         _consumerArrived.Dispose();
-        _saveLock.Dispose();
+        _saver.Dispose();
         _stop.Dispose();
     }
 
@@ -463,9 +458,11 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
             _lifecycle.TryStart();
             TimeSpan tick = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, _options.StallThreshold.Ticks / 4));
             _stallTimer = _time.CreateTimer(static feed => ((EventFeed)feed!).CheckStall(), this, tick, tick);
-            _poller = Task.Run(() => PollAsync(_stop.Token));
+            var poller = new FeedPoller(_source, _options, _store, _committer, _channel.Writer, Publish, _logger, _brand) { StopWhenCaughtUp = StopWhenCaughtUp };
+            Volatile.Write(ref _poller, poller);
+            _polling = Task.Run(() => poller.RunAsync(_stop.Token));
             _pump = Task.Run(() => PumpAsync(_stop.Token));
-            _saver = Task.Run(() => SaveLoopAsync(_stop.Token));
+            _saving = Task.Run(() => _saver.RunAsync(_stop.Token));
             Diagnostics.Internal.Telemetry.Track(this, () => (
                 (string)_brand.Value!,
                 _status.Value is { State: FeedState.CatchingUp, Behind: { } behind } ? behind.TotalSeconds : 0,
@@ -473,8 +470,32 @@ public sealed partial class EventFeed : IConnectableObservable<IntileryEvent>, I
         }
     }
 
-    /// <summary>An event, or (Event null) a step's position; Sequence is the committer's number for it.</summary>
-    private readonly record struct FeedItem(IntileryEvent? Event, FeedPosition Position, long Sequence);
+    // A save failed: the same state, with the failure counted.
+    private void RepublishStatus()
+    {
+        FeedStatus current = _status.Value;
+        Publish(current.State, current.Behind, current.Remaining, current.NextAttempt, current.Error);
+    }
+
+    private void Publish(FeedState state, TimeSpan? behind = null, long? remaining = null, DateTimeOffset? nextAttempt = null, Exception? error = null)
+    {
+        if (_status.IsDisposed)
+        {
+            return;
+        }
+
+        lock (_statusLock) // the poller, the dispatcher and the saver all publish; observers must see one call at a time
+        {
+            // Derived from the lifecycle: once the feed has faulted or completed, no loop can report it otherwise.
+            FeedState derived = _lifecycle.Derive(state);
+            if (derived != state)
+            {
+                (behind, remaining, nextAttempt, error) = (null, null, null, _lifecycle.Error);
+            }
+
+            _status.OnNext(new FeedStatus(derived, behind, remaining, nextAttempt, error, Counters) { Stall = Volatile.Read(ref _stall) });
+        }
+    }
 
     /// <summary>One observer and the kind of consumer it is (for status, logs and <see cref="ConsumerFaultException"/>).</summary>
     private sealed class Subscriber(IObserver<IntileryEvent> observer, string kind)

@@ -16,4 +16,19 @@ internal static class Wait
             await Task.Delay(5);
         }
     }
+
+    /// <summary>The same for a condition that must ask a server (polled every <paramref name="poll"/>, 100 ms by default, to spare it).</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null, TimeSpan? poll = null)
+    {
+        DateTime deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"timed out waiting until {what}");
+            }
+
+            await Task.Delay(poll ?? TimeSpan.FromMilliseconds(100));
+        }
+    }
 }

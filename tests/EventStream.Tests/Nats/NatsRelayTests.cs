@@ -40,14 +40,29 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
         return relay;
     }
 
-    private static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan within, string what)
+    private static Task UntilAsync(Func<Task<bool>> condition, TimeSpan within, string what) => Wait.UntilAsync(condition, what, within);
+
+    // Waits until the relay has renewed the lease on `key` `rounds` times: each renewal writes the entry again.
+    private static async Task RenewalsAsync(NatsConnection nats, NatsRelayOptions options, string key, int rounds, TimeSpan within)
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!await condition())
+        INatsKVStore leases = await new NatsKVContext(new NatsJSContext(nats)).GetStoreAsync(options.Bucket("leases"));
+        using var timeout = new CancellationTokenSource(within);
+        int renewals = -1; // the first entry watched is the lease as it is now
+        try
         {
-            Assert.True(clock.Elapsed < within, $"not within {within}: {what}");
-            await Task.Delay(100);
+            await foreach (NatsKVEntry<byte[]> _ in leases.WatchAsync<byte[]>(key, cancellationToken: timeout.Token))
+            {
+                if (++renewals >= rounds)
+                {
+                    return;
+                }
+            }
         }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+        }
+
+        Assert.Fail($"{renewals} lease renewals of {key} within {within}, not {rounds}");
     }
 
     private static async Task<long> CountAsync(NatsConnection nats) => (long)(await new NatsJSContext(nats).GetStreamAsync("INTILERY")).Info.State.Messages;
@@ -120,10 +135,11 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
             new() { ClientId = bad.ClientId, AccountId = bad.AccountId, BrandId = bad.BrandId, AuthToken = good.Token, Start = FeedStart.Beginning }, // 403
         ];
         using var stop = new CancellationTokenSource();
-        var relay = new NatsRelay(nats, feeds, Options(simulator, "one"));
+        NatsRelayOptions options = Options(simulator, "one");
+        var relay = new NatsRelay(nats, feeds, options);
         Task running = relay.RunAsync(stop.Token);
         await UntilAsync(async () => relay.Published >= good.EventCount, TimeSpan.FromSeconds(30), "the good feed published");
-        await Task.Delay(4_000); // eight renewal rounds (lease 2 s)
+        await RenewalsAsync(nats, options, feeds[0].Key, rounds: 8, TimeSpan.FromSeconds(30)); // eight rounds in which the bad feed could be retaken
         await stop.CancelAsync();
         await running;
 

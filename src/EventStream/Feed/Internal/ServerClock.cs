@@ -1,3 +1,5 @@
+using static EventStream.Feed.Internal.EventTimes;
+
 namespace EventStream.Feed.Internal;
 
 /// <summary>
@@ -7,7 +9,11 @@ namespace EventStream.Feed.Internal;
 internal sealed class ServerClock(TimeProvider time)
 {
     private static readonly TimeSpan DateMargin = TimeSpan.FromSeconds(1);
+
+    /// <summary>The latest proven server time (MinValue: none yet).</summary>
     private DateTimeOffset _anchor = DateTimeOffset.MinValue;
+
+    /// <summary>The local monotonic timestamp at which <see cref="_anchor"/> was proven.</summary>
     private long _anchorTimestamp;
 
     public bool IsKnown => _anchor != DateTimeOffset.MinValue;
@@ -29,4 +35,31 @@ internal sealed class ServerClock(TimeProvider time)
     }
 
     public void ObserveDate(DateTimeOffset date, long localTimestamp) => Observe(date - DateMargin, localTimestamp);
+
+    /// <summary>
+    /// A lower bound of the server's clock when it evaluated <paramref name="page"/>'s query: the estimate at the moment
+    /// the request was sent (not now: the response may have taken a while), the newest <c>receivedTime</c> in the page,
+    /// and the <c>Date</c> header less a second. Then the page's observations update the clock.
+    /// </summary>
+    public DateTimeOffset Observe(PageScan page)
+    {
+        DateTimeOffset s = At(page.SentTimestamp);
+        s = Max(s, page.MaxReceived)!.Value;
+        if (page.Date is { } d)
+        {
+            s = Max(s, d - DateMargin)!.Value;
+        }
+
+        if (page.MaxReceived is { } received)
+        {
+            Observe(received, page.Timestamp);
+        }
+
+        if (page.Date is { } date)
+        {
+            ObserveDate(date, page.Timestamp);
+        }
+
+        return s;
+    }
 }
