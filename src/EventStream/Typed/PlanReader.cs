@@ -577,7 +577,7 @@ public ref struct PlanReader
     private static string Shorten(string text) => text.Length <= MaxActualLength ? text : string.Concat(text.AsSpan(0, MaxActualLength), "…");
 
     // RFC 3986: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":". Uri alone would take "/path" as a file URI on Unix.
-    private static bool HasScheme(string text)
+    internal static bool HasScheme(string text)
     {
         int colon = text.IndexOf(':', StringComparison.Ordinal);
         if (colon <= 0 || !char.IsAsciiLetter(text[0]))

@@ -204,7 +204,7 @@ public sealed class PlanRule
 
     // A pragmatic check (what HTML's input type=email accepts, roughly): one '@', a non-empty local part and a domain of
     // dot-separated labels, nothing below or at space. Full RFC 5322 addresses (quoted local parts, comments) are rejected.
-    private static bool IsEmail(ReadOnlySpan<byte> utf8)
+    internal static bool IsEmail(ReadOnlySpan<byte> utf8)
     {
         int at = utf8.IndexOf((byte)'@');
         if (at <= 0 || at != utf8.LastIndexOf((byte)'@') || at == utf8.Length - 1)
