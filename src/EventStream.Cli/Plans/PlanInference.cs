@@ -67,6 +67,7 @@ internal sealed class PlanInference
         ActionStats? action = null;
         Utf8JsonReader rawData = default;
         bool hasRawData = false;
+        bool readRawData = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("eventAction"u8))
@@ -82,9 +83,18 @@ internal sealed class PlanInference
             else if (reader.ValueTextEquals("rawData"u8))
             {
                 reader.Read();
-                rawData = reader;
-                hasRawData = reader.TokenType == JsonTokenType.StartObject;
-                reader.Skip();
+                if (action is not null && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    // The API sends eventAction first: read rawData in this one pass.
+                    ReadRawData(ref reader, action);
+                    readRawData = true;
+                }
+                else
+                {
+                    rawData = reader;
+                    hasRawData = reader.TokenType == JsonTokenType.StartObject;
+                    reader.Skip();
+                }
             }
             else
             {
@@ -100,7 +110,7 @@ internal sealed class PlanInference
 
         Events++;
         action.Events++;
-        if (hasRawData)
+        if (hasRawData && !readRawData)
         {
             ReadRawData(ref rawData, action);
         }
@@ -127,7 +137,7 @@ internal sealed class PlanInference
 
                 action.Payload.Read(ref reader, this);
             }
-            else if (name && reader.TokenType == JsonTokenType.String && action.Names.Count < 4)
+            else if (name && reader.TokenType == JsonTokenType.String && action.Events <= 100 && action.Names.Count < 4)
             {
                 string display = Encoding.UTF8.GetString(Unescaped(ref reader));
                 action.Names[display] = action.Names.GetValueOrDefault(display) + 1;
