@@ -62,10 +62,15 @@ internal static class DiagnosticDescriptors
         "'{0}' is listed as required but is not among the properties; the requirement is ignored",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor UncheckedKeyword = new(
+        "ESG012", "Schema keyword not checked",
+        "'{0}': {1}; the value is decoded but this is not checked",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor[] All =
     [
         PlanFileNotFound, InvalidJson, InvalidPlan, UnsupportedConstruct, DuplicateAction, DuplicateName,
-        InvalidName, BaseMemberClash, NotPartial, NotStatic, UnknownRequired,
+        InvalidName, BaseMemberClash, NotPartial, NotStatic, UnknownRequired, UncheckedKeyword,
     ];
 
     public static DiagnosticDescriptor ById(string id)

@@ -115,27 +115,36 @@ internal sealed class PlanEmitter
         _w.Line("{");
         _w.Line("}");
         EmitProperties(e.Properties, e.ReadsTraits ? "trait" : "property", "Json");
-        EmitNestedTypes(e.Properties);
+        EmitExtraProperty(e.Extra);
+        EquatableArray<PropertyModel> all = WithExtra(e.Properties, e.Extra);
+        EmitNestedTypes(all);
         _w.Line();
         _w.Open($"internal static {e.ClassName} Decode(ref {Reader} reader)");
         _w.Line($"var result = new {e.ClassName}(ref reader);");
         _w.Line(e.ReadsTraits ? "reader.MoveToTraits();" : "reader.MoveToProperties();");
-        EmitMembersLoop(e.Properties);
+        EmitMembersLoop(e.Properties, e.Extra, null);
         _w.Line("return result;");
         _w.Close();
-        EmitHelpers(e.Properties);
+        EmitHelpers(all);
         _w.Close();
     }
 
-    private void EmitObject(TypeModel type, string description)
+    private void EmitObject(TypeModel type, string description, string? baseClass = null, UnionCaseInfo? unionCase = null)
     {
         _w.Line();
         _w.Line($"/// <summary>{description}</summary>");
         _w.Line(GeneratedCode);
-        _w.Open($"public sealed partial class {type.Name}");
+        _w.Open($"public sealed partial class {type.Name}{(baseClass is null ? string.Empty : " : " + baseClass)}");
         _w.Line($"internal {type.Name}()");
         _w.Line("{");
         _w.Line("}");
+        if (unionCase is { } c)
+        {
+            _w.Line();
+            _w.Line("/// <inheritdoc />");
+            _w.Line($"public override string {c.DiscriminatorName} => {Quote(c.Value)};");
+        }
+
         bool keepsJson = type.Properties.Any(p => p.Type.Kind == PlanTypeKind.String);
         if (keepsJson)
         {
@@ -144,7 +153,9 @@ internal sealed class PlanEmitter
         }
 
         EmitProperties(type.Properties, "property", "__json");
-        EmitNestedTypes(type.Properties);
+        EmitExtraProperty(type.Extra);
+        EquatableArray<PropertyModel> all = WithExtra(type.Properties, type.Extra);
+        EmitNestedTypes(all);
         _w.Line();
         _w.Open($"internal static {type.Name} Read(ref {Reader} reader)");
         _w.Line($"var result = new {type.Name}();");
@@ -153,12 +164,77 @@ internal sealed class PlanEmitter
             _w.Line("result.__json = reader.EventJson;");
         }
 
-        EmitMembersLoop(type.Properties);
+        EmitMembersLoop(type.Properties, type.Extra, unionCase?.Discriminator);
         _w.Line("return result;");
         _w.Close();
-        EmitHelpers(type.Properties);
+        EmitHelpers(all);
         _w.Close();
     }
+
+    /// <summary>A union case: the discriminator's wire name, C# name and this case's value.</summary>
+    private sealed record UnionCaseInfo(string Discriminator, string DiscriminatorName, string Value);
+
+    private void EmitUnion(TypeModel t, PropertyModel p, string path)
+    {
+        string description = p.Description is { Length: > 0 } d ? Naming.Xml(d) + " " : string.Empty;
+        string values = string.Join(", ", t.Cases.Select(c => c.Value));
+        _w.Line();
+        _w.Line($"/// <summary>{description}The value of <c>{Naming.Xml(p.JsonName)}</c>: one of the nested classes, told apart by <c>{Naming.Xml(t.Discriminator!)}</c> ({Naming.Xml(values)}).</summary>");
+        _w.Line(GeneratedCode);
+        _w.Open($"public abstract partial class {t.Name}");
+        _w.Line($"private protected {t.Name}()");
+        _w.Line("{");
+        _w.Line("}");
+        _w.Line();
+        _w.Line($"/// <summary>The <c>{Naming.Xml(t.Discriminator!)}</c> that tells the cases apart.</summary>");
+        _w.Line($"public abstract string {t.DiscriminatorName} {{ get; }}");
+        _w.Line();
+        string discriminatorPath = Quote(path + "." + t.Discriminator);
+        _w.Open($"internal static {t.Name}? ReadUnion(ref {Reader} reader, bool allowNull)");
+        _w.Line($"if (!reader.BeginObject({Quote(path)}, allowNull)) return null;");
+        _w.Line($"if (!reader.ReadDiscriminator({Quote(t.Discriminator!)}u8, {discriminatorPath}, out global::System.ReadOnlySpan<byte> value)) return null;");
+        foreach (UnionCaseModel c in t.Cases)
+        {
+            _w.Line($"if (global::System.MemoryExtensions.SequenceEqual(value, {Quote(c.Value)}u8)) return {c.Type.Name}.Read(ref reader);");
+        }
+
+        _w.Line($"reader.UnknownUnionCase({discriminatorPath}, value, {Quote(values)});");
+        _w.Line("return null;");
+        _w.Close();
+        foreach (UnionCaseModel c in t.Cases)
+        {
+            EmitObject(
+                c.Type,
+                $"The <c>{Naming.Xml(p.JsonName)}</c> whose <c>{Naming.Xml(t.Discriminator!)}</c> is <c>{Naming.Xml(c.Value)}</c>.",
+                t.Name,
+                new UnionCaseInfo(t.Discriminator!, t.DiscriminatorName!, c.Value));
+        }
+
+        _w.Close();
+    }
+
+    // The members the plan does not name, collected (additionalProperties: a schema or true).
+    private void EmitExtraProperty(ExtraModel? extra)
+    {
+        if (extra?.Value is not { } value)
+        {
+            return;
+        }
+
+        string type = TypeName(value) + (value.AllowsNull ? "?" : string.Empty);
+        string dictionary = $"global::System.Collections.Generic.IReadOnlyDictionary<string, {type}>";
+        _w.Line();
+        _w.Line($"private global::System.Collections.Generic.Dictionary<string, {type}>? __{extra.Name};");
+        _w.Line();
+        _w.Line($"/// <summary>The members the plan does not name (<c>additionalProperties</c>), by name; empty when there are none.</summary>");
+        _w.Line($"public {dictionary} {extra.Name} => ({dictionary}?)__{extra.Name} ?? global::System.Collections.ObjectModel.ReadOnlyDictionary<string, {type}>.Empty;");
+    }
+
+    // The extra members' value type as a pseudo-property, so its nested types and helpers are emitted like a property's.
+    private static EquatableArray<PropertyModel> WithExtra(EquatableArray<PropertyModel> properties, ExtraModel? extra)
+        => extra?.Value is { } value
+            ? properties.Concat([new PropertyModel("*", extra.Name!, extra.Path + ".*", null, false, value)]).ToEquatableArray()
+            : properties;
 
     // Strings stay in the event's JSON until read (PlanText): a property nobody reads costs no string.
     private void EmitProperties(EquatableArray<PropertyModel> properties, string noun, string json)
@@ -197,7 +273,8 @@ internal sealed class PlanEmitter
     {
         foreach (PropertyModel p in properties)
         {
-            for (TypeModel? t = p.Type; t is not null; t = t.Item)
+            string path = p.Path;
+            for (TypeModel? t = p.Type; t is not null; path += t.Kind == PlanTypeKind.Map ? ".*" : "[]", t = t.Item)
             {
                 switch (t.Kind)
                 {
@@ -207,6 +284,9 @@ internal sealed class PlanEmitter
                         break;
                     case PlanTypeKind.Object:
                         EmitObject(t, p.Description is { Length: > 0 } d ? Naming.Xml(d) : $"The value of <c>{Naming.Xml(p.JsonName)}</c>.");
+                        break;
+                    case PlanTypeKind.Union:
+                        EmitUnion(t, p, path);
                         break;
                 }
             }
@@ -236,7 +316,7 @@ internal sealed class PlanEmitter
         _w.Close();
     }
 
-    private void EmitMembersLoop(EquatableArray<PropertyModel> properties)
+    private void EmitMembersLoop(EquatableArray<PropertyModel> properties, ExtraModel? extra, string? discriminator)
     {
         for (int i = 0; i < properties.Count; i++)
         {
@@ -247,21 +327,38 @@ internal sealed class PlanEmitter
         }
 
         _w.Open("while (reader.NextProperty())");
-        if (properties.Count > 0)
+        if (properties.Count > 0 || discriminator is not null)
         {
             // Switch on the name's length, then compare bytes: one or two comparisons per member, whatever the plan's size.
             _w.Line("global::System.ReadOnlySpan<byte> name = reader.PropertyName();");
             _w.Open("switch (name.Length)");
-            var indexed = properties.Select((p, i) => (Property: p, Index: i));
+            var indexed = properties.Select((p, i) => (Property: p, Index: i)).ToList();
+            if (discriminator is not null)
+            {
+                indexed.Add((new PropertyModel(discriminator, string.Empty, string.Empty, null, false, new TypeModel(PlanTypeKind.Raw, true, null, default, default, null)), -1));
+            }
+
             foreach (var group in indexed.GroupBy(x => Encoding.UTF8.GetByteCount(x.Property.JsonName)).OrderBy(g => g.Key))
             {
                 _w.Line($"case {group.Key.ToString(CultureInfo.InvariantCulture)}:").Indent();
                 foreach ((PropertyModel p, int i) in group)
                 {
                     _w.Open($"if (global::System.MemoryExtensions.SequenceEqual(name, {Quote(p.JsonName)}u8))");
-                    _w.Line(p.Type.Kind == PlanTypeKind.String
-                        ? $"result.__{p.Name} = reader.ReadText({Quote(p.Path)}, {(AllowsNull(p) ? "true" : "false")});"
-                        : $"result.{p.Name} = {ValueExpression(p.Type, p.Path, AllowsNull(p), p.Name)}{NonNullSuffix(p)};");
+                    if (i < 0)
+                    {
+                        // The union's discriminator: read already, to choose this class.
+                        _w.Line("reader.Skip();");
+                    }
+                    else if (p.Type.Kind == PlanTypeKind.String)
+                    {
+                        string rule = p.Type.Rule is null ? string.Empty : ", " + RuleField(p.Name);
+                        _w.Line($"result.__{p.Name} = reader.ReadText({Quote(p.Path)}, {(AllowsNull(p) ? "true" : "false")}{rule});");
+                    }
+                    else
+                    {
+                        _w.Line($"result.{p.Name} = {ValueExpression(p.Type, Quote(p.Path), AllowsNull(p), p.Name)}{NonNullSuffix(p)};");
+                    }
+
                     if (p.Required)
                     {
                         _w.Line($"seen{i} = true;");
@@ -277,7 +374,23 @@ internal sealed class PlanEmitter
             _w.Close();
         }
 
-        _w.Line("reader.Skip();");
+        if (extra?.Value is { } value)
+        {
+            _w.Line("string key = global::System.Text.Encoding.UTF8.GetString(reader.PropertyName());");
+            string type = TypeName(value) + (value.AllowsNull ? "?" : string.Empty);
+            string expression = ValueExpression(value, Quote(extra.Path + ".") + " + key", value.AllowsNull, extra.Name!);
+            string target = $"(result.__{extra.Name} ??= new global::System.Collections.Generic.Dictionary<string, {type}>())[key]";
+            _w.Line(value.AllowsNull || value.Kind == PlanTypeKind.Raw ? $"{target} = {expression};" : $"if ({expression} is {{ }} value) {target} = value;");
+        }
+        else if (extra?.Closed == true)
+        {
+            _w.Line($"reader.Unplanned({Quote(extra.Path)});");
+        }
+        else
+        {
+            _w.Line("reader.Skip();");
+        }
+
         _w.Close();
         for (int i = 0; i < properties.Count; i++)
         {
@@ -288,23 +401,82 @@ internal sealed class PlanEmitter
         }
     }
 
+    // path is a C# expression (a literal, or a concatenation for collected members).
     private static string ValueExpression(TypeModel t, string path, bool allowNull, string helperName)
     {
-        string args = $"{Quote(path)}, {(allowNull ? "true" : "false")}";
+        string args = $"{path}, {(allowNull ? "true" : "false")}";
+        string rule = t.Rule is null ? string.Empty : ", " + RuleField(helperName);
         return t.Kind switch
         {
-            PlanTypeKind.String => $"reader.ReadString({args})",
-            PlanTypeKind.Integer => $"reader.ReadInt64({args})",
-            PlanTypeKind.Number => $"reader.ReadDouble({args})",
-            PlanTypeKind.Decimal => $"reader.ReadDecimal({args})",
+            PlanTypeKind.String => $"reader.ReadString({args}{rule})",
+            PlanTypeKind.Integer => $"reader.ReadInt64({args}{rule})",
+            PlanTypeKind.Number => $"reader.ReadDouble({args}{rule})",
+            PlanTypeKind.Decimal => $"reader.ReadDecimal({args}{rule})",
             PlanTypeKind.Boolean => $"reader.ReadBoolean({args})",
             PlanTypeKind.DateTime => $"reader.ReadDateTimeOffset({args})",
+            PlanTypeKind.Date => $"reader.ReadDate({args})",
             PlanTypeKind.Uuid => $"reader.ReadGuid({args})",
-            PlanTypeKind.Raw => "reader.ReadRaw()",
+            PlanTypeKind.Uri => $"reader.ReadUri({args})",
+            PlanTypeKind.Raw => t.Rule is null ? "reader.ReadRaw()" : $"reader.ReadRaw({path}{rule})",
             PlanTypeKind.StringEnum or PlanTypeKind.IntegerEnum => $"Read{t.Name}(ref reader, {args})",
             PlanTypeKind.Object => $"(reader.BeginObject({args}) ? {t.Name}.Read(ref reader) : null)",
+            PlanTypeKind.Union => $"{t.Name}.ReadUnion(ref reader, {(allowNull ? "true" : "false")})",
             _ => $"Read{helperName}(ref reader, {(allowNull ? "true" : "false")})",
         };
+    }
+
+    private static string RuleField(string helperName) => "__" + helperName + "Rule";
+
+    private void EmitRule(RuleModel rule, string helperName)
+    {
+        var parts = new List<string>();
+        AddNumber("Minimum", rule.Minimum);
+        AddNumber("Maximum", rule.Maximum);
+        if (rule.ExclusiveMinimum)
+        {
+            parts.Add("ExclusiveMinimum = true");
+        }
+
+        if (rule.ExclusiveMaximum)
+        {
+            parts.Add("ExclusiveMaximum = true");
+        }
+
+        if (rule.MinLength is { } minLength)
+        {
+            parts.Add("MinLength = " + minLength.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (rule.MaxLength is { } maxLength)
+        {
+            parts.Add("MaxLength = " + maxLength.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (rule.Pattern is { } pattern)
+        {
+            parts.Add("Pattern = " + Quote(pattern));
+        }
+
+        if (rule.Format == "email")
+        {
+            parts.Add("Email = true");
+        }
+
+        if (rule.AllowedJson.Count > 0)
+        {
+            parts.Add("AllowedJson = new string[] { " + string.Join(", ", rule.AllowedJson.Select(Quote)) + " }");
+        }
+
+        _w.Line();
+        _w.Line($"private static readonly global::EventStream.Typed.PlanRule {RuleField(helperName)} = new global::EventStream.Typed.PlanRule {{ {string.Join(", ", parts)} }};");
+
+        void AddNumber(string name, string? text)
+        {
+            if (text is not null && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && !double.IsInfinity(value))
+            {
+                parts.Add($"{name} = {value.ToString("R", CultureInfo.InvariantCulture)}d");
+            }
+        }
     }
 
     // Readers for enums (one per enum) and arrays (one per array level), in the class that owns the property.
@@ -314,10 +486,18 @@ internal sealed class PlanEmitter
         {
             string helperName = p.Name;
             string path = p.Path;
-            for (TypeModel? t = p.Type; t is not null; t = t.Item, helperName += "Item", path += "[]")
+            for (TypeModel? t = p.Type; t is not null; path += t.Kind == PlanTypeKind.Map ? ".*" : "[]", t = t.Item, helperName += "Item")
             {
+                if (t.Rule is { } rule)
+                {
+                    EmitRule(rule, helperName);
+                }
+
                 switch (t.Kind)
                 {
+                    case PlanTypeKind.Map:
+                        EmitMapReader(t, path, helperName);
+                        break;
                     case PlanTypeKind.StringEnum:
                         EmitStringEnumReader(t);
                         break;
@@ -374,7 +554,7 @@ internal sealed class PlanEmitter
         _w.Line($"if (!reader.BeginArray({Quote(path)}, allowNull)) return null;");
         _w.Line($"var items = new global::System.Collections.Generic.List<{itemType}>();");
         _w.Open("while (reader.NextItem())");
-        string value = ValueExpression(item, path + "[]", item.AllowsNull, helperName + "Item");
+        string value = ValueExpression(item, Quote(path + "[]"), item.AllowsNull, helperName + "Item");
         if (item.AllowsNull || item.Kind == PlanTypeKind.Raw)
         {
             _w.Line($"items.Add({value});");
@@ -389,9 +569,34 @@ internal sealed class PlanEmitter
         _w.Close();
     }
 
+    private void EmitMapReader(TypeModel t, string path, string helperName)
+    {
+        TypeModel item = t.Item!;
+        string itemType = TypeName(item) + (item.AllowsNull ? "?" : string.Empty);
+        _w.Line();
+        _w.Open($"private static global::System.Collections.Generic.IReadOnlyDictionary<string, {itemType}>? Read{helperName}(ref {Reader} reader, bool allowNull)");
+        _w.Line($"if (!reader.BeginObject({Quote(path)}, allowNull)) return null;");
+        _w.Line($"var map = new global::System.Collections.Generic.Dictionary<string, {itemType}>();");
+        _w.Open("while (reader.NextProperty())");
+        _w.Line("string key = global::System.Text.Encoding.UTF8.GetString(reader.PropertyName());");
+        string value = ValueExpression(item, Quote(path + ".") + " + key", item.AllowsNull, helperName + "Item");
+        if (item.AllowsNull || item.Kind == PlanTypeKind.Raw)
+        {
+            _w.Line($"map[key] = {value};");
+        }
+        else
+        {
+            _w.Line($"if ({value} is {{ }} value) map[key] = value;");
+        }
+
+        _w.Close();
+        _w.Line("return map;");
+        _w.Close();
+    }
+
     private static bool AllowsNull(PropertyModel p) => !p.Required || p.Type.AllowsNull;
 
-    private static bool IsValueType(TypeModel t) => t.Kind is not (PlanTypeKind.String or PlanTypeKind.Object or PlanTypeKind.Array);
+    private static bool IsValueType(TypeModel t) => t.Kind is not (PlanTypeKind.String or PlanTypeKind.Object or PlanTypeKind.Array or PlanTypeKind.Uri or PlanTypeKind.Map or PlanTypeKind.Union);
 
     private static string NonNullSuffix(PropertyModel p)
         => AllowsNull(p) || p.Type.Kind == PlanTypeKind.Raw ? string.Empty : IsValueType(p.Type) ? " ?? default" : "!";
@@ -407,6 +612,9 @@ internal sealed class PlanEmitter
         PlanTypeKind.Boolean => "bool",
         PlanTypeKind.DateTime => "global::System.DateTimeOffset",
         PlanTypeKind.Uuid => "global::System.Guid",
+        PlanTypeKind.Date => "global::System.DateOnly",
+        PlanTypeKind.Uri => "global::System.Uri",
+        PlanTypeKind.Map => $"global::System.Collections.Generic.IReadOnlyDictionary<string, {TypeName(t.Item!)}{(t.Item!.AllowsNull ? "?" : string.Empty)}>",
         PlanTypeKind.Raw => "global::System.Text.Json.JsonElement",
         PlanTypeKind.Array => $"global::System.Collections.Generic.IReadOnlyList<{TypeName(t.Item!)}{(t.Item!.AllowsNull ? "?" : string.Empty)}>",
         _ => t.Name!,

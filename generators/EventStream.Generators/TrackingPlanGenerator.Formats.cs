@@ -11,14 +11,19 @@ using Microsoft.CodeAnalysis.Text;
 
 namespace EventStream.Generators;
 
-/// <summary>A plan file being read: its path, its text (for locations) and its parsed root (for local <c>$ref</c>s).</summary>
-internal sealed class PlanSource(string path, SourceText text, JsonNode root)
+/// <summary>
+/// A plan file being read: its path, its text (for locations), its parsed root (for local <c>$ref</c>s) and the offset its
+/// node positions start at (each file read gets its own range, so a position alone says which file it is in).
+/// </summary>
+internal sealed class PlanSource(string path, SourceText text, JsonNode root, int offset)
 {
     public string Path { get; } = path;
 
     public SourceText Text { get; } = text;
 
     public JsonNode Root { get; } = root;
+
+    public int Offset { get; } = offset;
 }
 
 /// <summary>One event as any format states it, before names are claimed and types mapped.</summary>
@@ -532,14 +537,14 @@ internal sealed partial class PlanParser
         problem = null;
         while (schema.Kind == JsonKind.Object && schema["$ref"] is { } refNode)
         {
-            JsonNode? target = ResolveRef(refNode, out problem);
+            JsonNode? target = ResolveRef(refNode, out problem, out string key);
             if (target is null)
             {
                 problemAt = refNode;
                 return null;
             }
 
-            if (!seen.Add(refNode.Text!))
+            if (!seen.Add(key))
             {
                 problemAt = refNode;
                 problem = $"the recursive '$ref' '{refNode.Text}'";
@@ -633,24 +638,57 @@ internal sealed partial class PlanParser
         return new JsonNode(JsonKind.Object, schema.Start) { End = schema.End, Members = members };
     }
 
-    /// <summary>Resolves a local <c>$ref</c> (<c>#</c>, <c>#/definitions/…</c>, <c>#/$defs/…</c>, any JSON pointer into the same file).</summary>
-    private JsonNode? ResolveRef(JsonNode refNode, out string? why)
+    /// <summary>
+    /// Resolves a <c>$ref</c>: local (<c>#</c>, <c>#/definitions/…</c>, <c>#/$defs/…</c>, any JSON pointer) into the document
+    /// the reference is in, or to a relative file (<c>common.json</c>, <c>defs/common.json#/definitions/address</c>) among the
+    /// AdditionalFiles, resolved against the directory of the file holding the reference. <paramref name="key"/> names the
+    /// target whatever file it is reached from (for cycles).
+    /// </summary>
+    private JsonNode? ResolveRef(JsonNode refNode, out string? why, out string key)
     {
         string? reference = refNode.StringValue;
+        key = string.Empty;
         if (reference is null)
         {
             why = "'$ref' must be a string";
             return null;
         }
 
-        if (!reference.StartsWith("#", StringComparison.Ordinal))
+        int hash = reference.IndexOf('#');
+        string filePart = hash < 0 ? reference : reference.Substring(0, hash);
+        string fragment = hash < 0 ? string.Empty : reference.Substring(hash + 1);
+        PlanSource holder = SourceAt(refNode.Start);
+        JsonNode? node;
+        if (filePart.Length == 0)
         {
-            why = $"the '$ref' '{reference}' is not local (only '#/…' references into the same file are supported)";
-            return null;
+            // In the event's own file, local references resolve against the event's schema document (Segment's rules
+            // are one inside the plan); in a referenced file, against that file.
+            node = ReferenceEquals(holder, _source) ? _refRoot : holder.Root;
+            key = holder.Path + "#" + fragment + (ReferenceEquals(holder, _source) ? "@" + _refRoot.Start.ToString(CultureInfo.InvariantCulture) : string.Empty);
+        }
+        else
+        {
+            if (filePart.IndexOf("://", StringComparison.Ordinal) >= 0 || filePart.StartsWith("urn:", StringComparison.OrdinalIgnoreCase))
+            {
+                why = $"the '$ref' '{reference}' is not local or a relative file (remote schemas are not fetched)";
+                return null;
+            }
+
+            string directory = Normalize(holder.Path);
+            directory = directory.LastIndexOf('/') is int slash and >= 0 ? directory.Substring(0, slash) : string.Empty;
+            string path = Combine(directory, Uri.UnescapeDataString(filePart));
+            PlanSource? file = ReferencedFile(path, out string? problem);
+            if (file is null)
+            {
+                why = $"the '$ref' '{reference}' is not local, and {problem}";
+                return null;
+            }
+
+            node = file.Root;
+            key = file.Path + "#" + fragment;
         }
 
-        JsonNode? node = _refRoot;
-        string pointer = Uri.UnescapeDataString(reference.Substring(1));
+        string pointer = Uri.UnescapeDataString(fragment);
         if (pointer.Length > 0 && pointer[0] != '/')
         {
             why = $"the '$ref' '{reference}' names an anchor, not a JSON pointer";
@@ -668,7 +706,37 @@ internal sealed partial class PlanParser
             };
         }
 
-        why = node is null ? $"the '$ref' '{reference}' points at nothing in this file" : null;
+        why = node is null ? $"the '$ref' '{reference}' points at nothing in {(filePart.Length == 0 ? "this file" : "'" + filePart + "'")}" : null;
         return node;
+    }
+
+    /// <summary>A file a <c>$ref</c> names, parsed once per run; null with why when it is not among the files or not JSON.</summary>
+    private PlanSource? ReferencedFile(string path, out string? problem)
+    {
+        problem = null;
+        foreach (PlanSource read in _sources)
+        {
+            if (string.Equals(Combine(Normalize(read.Path), string.Empty), path, StringComparison.OrdinalIgnoreCase))
+            {
+                return read;
+            }
+        }
+
+        PlanFile? file = _allFiles.FirstOrDefault(f => string.Equals(Combine(Normalize(f.Path), string.Empty), path, StringComparison.OrdinalIgnoreCase));
+        if (file is null)
+        {
+            problem = $"'{path}' is not among the project's AdditionalFiles";
+            return null;
+        }
+
+        try
+        {
+            return AddSource(file.Path, file.Text);
+        }
+        catch (JsonParseException ex)
+        {
+            problem = $"'{FileName(file.Path)}' is not valid JSON ({ex.Message})";
+            return null;
+        }
     }
 }

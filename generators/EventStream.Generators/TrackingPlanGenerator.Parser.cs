@@ -19,12 +19,19 @@ namespace EventStream.Generators;
 internal sealed partial class PlanParser
 {
     private readonly PlanTarget _target;
+    private readonly ImmutableArray<PlanFile> _allFiles;
     private readonly List<DiagnosticInfo> _diagnostics = [];
     private readonly HashSet<string> _refsInProgress = new(StringComparer.Ordinal);
+    private readonly List<PlanSource> _sources = []; // every file read, by ascending offset
+    private int _nextOffset;
     private JsonNode _refRoot = new(JsonKind.Null, 0);
-    private PlanSource _source = new(string.Empty, SourceText.From(string.Empty), new JsonNode(JsonKind.Null, 0));
+    private PlanSource _source = new(string.Empty, SourceText.From(string.Empty), new JsonNode(JsonKind.Null, 0), 0);
 
-    private PlanParser(PlanTarget target) => _target = target;
+    private PlanParser(PlanTarget target, ImmutableArray<PlanFile> allFiles)
+    {
+        _target = target;
+        _allFiles = allFiles;
+    }
 
     public static PlanResult Parse(PlanTarget target, ImmutableArray<PlanFile> files, string? projectDirectory, CancellationToken cancellationToken)
     {
@@ -40,7 +47,7 @@ internal sealed partial class PlanParser
             return new PlanResult(null, new[] { notFound }.ToEquatableArray());
         }
 
-        var parser = new PlanParser(target);
+        var parser = new PlanParser(target, files);
         PlanModel? model = parser.Read(found, cancellationToken);
         return new PlanResult(model, parser._diagnostics.ToEquatableArray());
     }
@@ -121,20 +128,18 @@ internal sealed partial class PlanParser
         foreach (PlanFile file in files)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var text = SourceText.From(file.Text);
-            _source = new PlanSource(file.Path, text, new JsonNode(JsonKind.Null, 0));
-            JsonNode root;
             try
             {
-                root = JsonParser.Parse(file.Text);
+                _source = ReferencedFileAlreadyRead(file.Path) ?? AddSource(file.Path, file.Text);
             }
             catch (JsonParseException ex)
             {
-                Report(DiagnosticDescriptors.InvalidJson.Id, ex.Position, ex.Position, files.Count == 1 ? _target.PlanPath : FileName(file.Path), ex.Message);
+                _source = AddSource(file.Path, string.Empty, parse: false, file.Text);
+                Report(DiagnosticDescriptors.InvalidJson.Id, _source.Offset + ex.Position, _source.Offset + ex.Position, files.Count == 1 ? _target.PlanPath : FileName(file.Path), ex.Message);
                 continue;
             }
 
-            _source = new PlanSource(file.Path, text, root);
+            JsonNode root = _source.Root;
             if (ReadEntries(root, entries))
             {
                 anyRead = true;
@@ -185,6 +190,7 @@ internal sealed partial class PlanParser
         bool traits = entry.Traits;
         JsonNode? schema = entry.Schema;
         var properties = EquatableArray<PropertyModel>.Empty;
+        ExtraModel? extra = null;
         if (schema is not null)
         {
             JsonNode? flat = Flatten(schema, out JsonNode? problemAt, out string? problem);
@@ -203,9 +209,10 @@ internal sealed partial class PlanParser
 
             members.Reserve(className);
             properties = ReadProperties(flat, traits ? "traits" : "properties", members, traits ? "Trait" : "Property");
+            extra = ReadExtra(flat, traits ? "traits" : "properties", members, null);
         }
 
-        return new EventModel(action, eventName, className, entry.Description, entry.Category, traits, properties);
+        return new EventModel(action, eventName, className, entry.Description, entry.Category, traits, properties) { Extra = extra };
     }
 
     private EquatableArray<PropertyModel> ReadProperties(JsonNode schema, string path, NameScope scope, string clashSuffix)
@@ -260,13 +267,13 @@ internal sealed partial class PlanParser
         if (schema["$ref"] is { } refNode)
         {
             string? reference = refNode.StringValue;
-            JsonNode? target = ResolveRef(refNode, out string? why);
+            JsonNode? target = ResolveRef(refNode, out string? why, out string key);
             if (target is null)
             {
                 return Unsupported(property, refNode, why!);
             }
 
-            if (!_refsInProgress.Add(reference!))
+            if (!_refsInProgress.Add(key))
             {
                 return Unsupported(property, refNode, $"the recursive '$ref' '{reference}'");
             }
@@ -277,7 +284,7 @@ internal sealed partial class PlanParser
             }
             finally
             {
-                _refsInProgress.Remove(reference!);
+                _refsInProgress.Remove(key);
             }
         }
 
@@ -287,7 +294,15 @@ internal sealed partial class PlanParser
             return merged is null ? Unsupported(property, problemAt!, why!) : MapType(merged, property, propertyName, path, scope);
         }
 
-        foreach (string keyword in new[] { "oneOf", "anyOf", "not", "if" })
+        foreach (string keyword in new[] { "oneOf", "anyOf" })
+        {
+            if (schema[keyword] is { } node)
+            {
+                return MapUnion(schema, keyword, node, property, propertyName, path, scope);
+            }
+        }
+
+        foreach (string keyword in new[] { "not", "if" })
         {
             if (schema[keyword] is { } node)
             {
@@ -295,6 +310,7 @@ internal sealed partial class PlanParser
             }
         }
 
+        JsonNode? enumNode = schema["enum"];
         JsonNode? typeNode = schema["type"];
         string? type;
         bool allowsNull = false;
@@ -303,6 +319,15 @@ internal sealed partial class PlanParser
             if (schema["properties"] is not null)
             {
                 type = "object";
+            }
+            else if (enumNode is { Kind: JsonKind.Array, Items.Count: > 0 })
+            {
+                // An enum without a type: its values say which.
+                type = EnumType(enumNode);
+                if (type is null)
+                {
+                    return MixedEnum(property, enumNode);
+                }
             }
             else
             {
@@ -329,44 +354,60 @@ internal sealed partial class PlanParser
             return Unsupported(property, typeNode, "'type' must be a string or an array of strings");
         }
 
-        JsonNode? enumNode = schema["enum"];
         switch (type)
         {
             case "string":
                 if (enumNode is not null)
                 {
-                    return MapEnum(enumNode, property, propertyName, scope, allowsNull, PlanTypeKind.StringEnum);
+                    return enumNode.Items?.Any(i => i.Kind is not (JsonKind.String or JsonKind.Null)) == true
+                        ? MixedEnum(property, enumNode)
+                        : MapEnum(enumNode, property, propertyName, scope, allowsNull, PlanTypeKind.StringEnum);
                 }
 
-                return Simple(schema["format"]?.StringValue switch
+                string? format = schema["format"]?.StringValue;
+                PlanTypeKind kind = format switch
                 {
                     "date-time" => PlanTypeKind.DateTime,
+                    "date" => PlanTypeKind.Date,
                     "uuid" => PlanTypeKind.Uuid,
+                    "uri" => PlanTypeKind.Uri,
                     _ => PlanTypeKind.String,
-                }, allowsNull);
+                };
+                return Simple(kind, allowsNull) with { Rule = ReadRule(schema, property, kind == PlanTypeKind.String && format == "email" ? "email" : null) };
             case "integer":
                 return enumNode is not null
                     ? MapEnum(enumNode, property, propertyName, scope, allowsNull, PlanTypeKind.IntegerEnum)
-                    : Simple(PlanTypeKind.Integer, allowsNull);
+                    : Simple(PlanTypeKind.Integer, allowsNull) with { Rule = ReadRule(schema, property, null) };
             case "number":
                 if (enumNode is not null)
                 {
-                    return Unsupported(property, enumNode, "'enum' on a number");
+                    return MixedEnum(property, enumNode);
                 }
 
-                return Simple(schema["format"]?.StringValue == "decimal" ? PlanTypeKind.Decimal : PlanTypeKind.Number, allowsNull);
+                return Simple(schema["format"]?.StringValue == "decimal" ? PlanTypeKind.Decimal : PlanTypeKind.Number, allowsNull) with { Rule = ReadRule(schema, property, null) };
             case "boolean":
                 return Simple(PlanTypeKind.Boolean, allowsNull);
             case "object":
                 if (schema["properties"] is not { Kind: JsonKind.Object })
                 {
-                    return Simple(PlanTypeKind.Raw, allowsNull); // a free-form object: its JSON as it came
+                    // A map (additionalProperties states its values), or a free-form object: its JSON as it came.
+                    if (schema["additionalProperties"] is { } values && values.Kind is JsonKind.Object or JsonKind.True)
+                    {
+                        TypeModel value = values.Kind == JsonKind.True ? Simple(PlanTypeKind.Raw, false) : MapType(values, property, Naming.Singular(propertyName), path + ".*", scope);
+                        return new TypeModel(PlanTypeKind.Map, allowsNull, null, EquatableArray<EnumMemberModel>.Empty, EquatableArray<PropertyModel>.Empty, value);
+                    }
+
+                    return Simple(PlanTypeKind.Raw, allowsNull);
                 }
 
                 string className = scope.Claim(property.Name, propertyName + "Info", NodeAt(property), "Value", null, this);
                 var members = new NameScope(Naming.ObjectMembers);
                 members.Reserve(className);
-                return new TypeModel(PlanTypeKind.Object, allowsNull, className, EquatableArray<EnumMemberModel>.Empty, ReadProperties(schema, path, members, "Value"), null);
+                EquatableArray<PropertyModel> objectProperties = ReadProperties(schema, path, members, "Value");
+                return new TypeModel(PlanTypeKind.Object, allowsNull, className, EquatableArray<EnumMemberModel>.Empty, objectProperties, null)
+                {
+                    Extra = ReadExtra(schema, path, members, property),
+                };
             case "array":
                 JsonNode? items = schema["items"];
                 TypeModel item = items is null
@@ -378,6 +419,222 @@ internal sealed partial class PlanParser
             default:
                 return Unsupported(property, typeNode!, $"the type '{type}' is not a JSON Schema type");
         }
+    }
+
+    /// <summary>The type every value of an enum has (<c>string</c> or <c>integer</c>, nulls aside); null when they are mixed or other.</summary>
+    private static string? EnumType(JsonNode enumNode)
+    {
+        var values = enumNode.Items!.Where(i => i.Kind != JsonKind.Null).ToList();
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        if (values.All(i => i.Kind == JsonKind.String))
+        {
+            return "string";
+        }
+
+        return values.All(i => i.Kind == JsonKind.Number && long.TryParse(i.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)) ? "integer" : null;
+    }
+
+    /// <summary>An enum whose values are not all strings or all integers: a <c>JsonElement</c>, checked against the values, with a warning.</summary>
+    private TypeModel MixedEnum(JsonMember property, JsonNode enumNode)
+    {
+        if (enumNode.Kind != JsonKind.Array || enumNode.Items!.Count == 0)
+        {
+            return Unsupported(property, enumNode, "'enum' must be a non-empty array");
+        }
+
+        string kinds = string.Join(" and ", enumNode.Items!.Select(i => i.Kind switch
+        {
+            JsonKind.String => "string",
+            JsonKind.Number => "number",
+            JsonKind.True or JsonKind.False => "boolean",
+            JsonKind.Null => "null",
+            JsonKind.Array => "array",
+            _ => "object",
+        }).Distinct());
+        TypeModel raw = Unsupported(property, enumNode, $"an 'enum' of mixed types ({kinds}); values outside it are reported");
+        var allowed = enumNode.Items!.Select(i => SourceAt(i.Start) is { } source ? source.Text.ToString(TextSpan.FromBounds(i.Start - source.Offset, i.End - source.Offset)) : string.Empty);
+        return raw with { Rule = new RuleModel(null, false, null, false, null, null, null, null, allowed.ToEquatableArray()) };
+    }
+
+    /// <summary>
+    /// <c>minimum</c>/<c>maximum</c> (with draft-04 boolean or draft-06+ numeric <c>exclusive…</c>), <c>minLength</c>,
+    /// <c>maxLength</c>, <c>pattern</c> and a checked <paramref name="format"/>; null when the schema states none.
+    /// </summary>
+    private RuleModel? ReadRule(JsonNode schema, JsonMember property, string? format)
+    {
+        string? minimum = Number(schema["minimum"]);
+        string? maximum = Number(schema["maximum"]);
+        bool exclusiveMinimum = false;
+        bool exclusiveMaximum = false;
+        switch (schema["exclusiveMinimum"])
+        {
+            case { Kind: JsonKind.True }:
+                exclusiveMinimum = minimum is not null;
+                break;
+            case { Kind: JsonKind.Number } n:
+                minimum = n.Text;
+                exclusiveMinimum = true;
+                break;
+        }
+
+        switch (schema["exclusiveMaximum"])
+        {
+            case { Kind: JsonKind.True }:
+                exclusiveMaximum = maximum is not null;
+                break;
+            case { Kind: JsonKind.Number } n:
+                maximum = n.Text;
+                exclusiveMaximum = true;
+                break;
+        }
+
+        string? pattern = schema["pattern"]?.StringValue;
+        if (pattern is not null)
+        {
+            try
+            {
+                _ = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+            }
+            catch (ArgumentException ex)
+            {
+                JsonNode at = schema["pattern"]!;
+                Report(DiagnosticDescriptors.UncheckedKeyword.Id, at.Start, at.End, property.Name, $"the 'pattern' is not a regular expression .NET reads ({ex.Message})");
+                pattern = null;
+            }
+        }
+
+        var rule = new RuleModel(minimum, exclusiveMinimum, maximum, exclusiveMaximum, Length(schema["minLength"]), Length(schema["maxLength"]), pattern, format, EquatableArray<string>.Empty);
+        return rule.IsEmpty ? null : rule;
+
+        static string? Number(JsonNode? node) => node is { Kind: JsonKind.Number } ? node.Text : null;
+
+        static int? Length(JsonNode? node)
+            => node is { Kind: JsonKind.Number } && int.TryParse(node.Text, NumberStyles.None, CultureInfo.InvariantCulture, out int length) ? length : null;
+    }
+
+    /// <summary>
+    /// <c>additionalProperties</c> of an object with properties: a schema or <c>true</c> collects the other members into a
+    /// dictionary property; <c>false</c> reports them. Absent: they are skipped, as JSON Schema allows them.
+    /// </summary>
+    private ExtraModel? ReadExtra(JsonNode schema, string path, NameScope scope, JsonMember? owner)
+    {
+        JsonNode? node = schema["additionalProperties"];
+        switch (node?.Kind)
+        {
+            case JsonKind.False:
+                return new ExtraModel(null, null, Closed: true, path);
+            case JsonKind.True:
+            case JsonKind.Object:
+                JsonMember member = new("additionalProperties", node.Start, node.Start, node);
+                string name = scope.Claim("additionalProperties", "AdditionalProperties", NodeAt(member), "Value", owner is null ? "Value" : null, this);
+                TypeModel value = node.Kind == JsonKind.True ? Simple(PlanTypeKind.Raw, false) : MapType(node, owner ?? member, "Additional", path + ".*", scope);
+                return new ExtraModel(value, name, Closed: false, path);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// <c>oneOf</c>/<c>anyOf</c> of objects told apart by a property whose value each states with <c>const</c> (or a
+    /// one-value <c>enum</c>): an abstract class with a sealed class per case, decoded by that property.
+    /// </summary>
+    private TypeModel MapUnion(JsonNode schema, string keyword, JsonNode node, JsonMember property, string propertyName, string path, NameScope scope)
+    {
+        string unsupported = $"'{keyword}' is supported only of objects told apart by a property with a string 'const'";
+        if (node.Kind != JsonKind.Array || node.Items!.Count == 0)
+        {
+            return Unsupported(property, node, $"'{keyword}' must be a non-empty array");
+        }
+
+        var cases = new List<JsonNode>();
+        foreach (JsonNode item in node.Items!)
+        {
+            JsonNode? flat = Flatten(item, out JsonNode? problemAt, out string? why);
+            if (flat is null)
+            {
+                return Unsupported(property, problemAt!, why!);
+            }
+
+            if (flat.Kind != JsonKind.Object || flat["properties"] is not { Kind: JsonKind.Object })
+            {
+                return Unsupported(property, node, unsupported);
+            }
+
+            cases.Add(flat);
+        }
+
+        string? discriminator = cases[0]["properties"]!.Members!
+            .Select(m => m.Name)
+            .FirstOrDefault(name =>
+            {
+                var values = cases.Select(c => ConstOf(c["properties"]![name])).ToList();
+                return values.All(v => v is not null) && values.Distinct(StringComparer.Ordinal).Count() == values.Count;
+            });
+        if (discriminator is null)
+        {
+            return Unsupported(property, node, unsupported);
+        }
+
+        bool allowsNull = schema["type"] is { Kind: JsonKind.Array } t && t.Items!.Any(i => i.StringValue == "null");
+        string baseName = scope.Claim(property.Name, propertyName + "Info", NodeAt(property), "Value", null, this);
+        var baseScope = new NameScope(Naming.ObjectMembers);
+        baseScope.Reserve(baseName);
+        baseScope.Reserve("ReadUnion");
+        JsonMember discriminatorMember = cases[0]["properties"]!.Members!.First(m => m.Name == discriminator);
+        string discriminatorName = baseScope.Claim(discriminator, Naming.ToPascalCase(discriminator), NodeAt(discriminatorMember), "Value", null, this);
+        var caseModels = new List<UnionCaseModel>();
+        foreach (JsonNode c in cases)
+        {
+            JsonNode discriminatorSchema = c["properties"]![discriminator]!;
+            string value = ConstOf(discriminatorSchema)!;
+            string caseName = baseScope.Claim(value, Naming.ToPascalCase(value), discriminatorSchema, "Case", null, this);
+            var members = new NameScope(Naming.ObjectMembers);
+            members.Reserve(caseName);
+            members.Reserve(baseName);
+            members.Reserve(discriminatorName);
+            members.Reserve("ReadUnion");
+            var withoutDiscriminator = new JsonNode(JsonKind.Object, c.Start)
+            {
+                End = c.End,
+                Members = [.. c.Members!.Select(m => m.Name switch
+                {
+                    "properties" => new JsonMember("properties", m.NameStart, m.NameEnd, new JsonNode(JsonKind.Object, m.Value.Start)
+                    {
+                        End = m.Value.End,
+                        Members = [.. m.Value.Members!.Where(p => p.Name != discriminator)],
+                    }),
+                    "required" when m.Value.Kind == JsonKind.Array => new JsonMember("required", m.NameStart, m.NameEnd, new JsonNode(JsonKind.Array, m.Value.Start)
+                    {
+                        End = m.Value.End,
+                        Items = [.. m.Value.Items!.Where(i => i.StringValue != discriminator)],
+                    }),
+                    _ => m,
+                })],
+            };
+            EquatableArray<PropertyModel> properties = ReadProperties(withoutDiscriminator, path, members, "Value");
+            var caseType = new TypeModel(PlanTypeKind.Object, false, caseName, EquatableArray<EnumMemberModel>.Empty, properties, null)
+            {
+                Extra = ReadExtra(c, path, members, property),
+            };
+            caseModels.Add(new UnionCaseModel(value, caseType));
+        }
+
+        return new TypeModel(PlanTypeKind.Union, allowsNull, baseName, EquatableArray<EnumMemberModel>.Empty, EquatableArray<PropertyModel>.Empty, null)
+        {
+            Discriminator = discriminator,
+            DiscriminatorName = discriminatorName,
+            Cases = caseModels.ToEquatableArray(),
+        };
+
+        static string? ConstOf(JsonNode? schema)
+            => schema is not { Kind: JsonKind.Object } ? null
+                : schema["const"] is { Kind: JsonKind.String } c ? c.Text
+                : schema["enum"] is { Kind: JsonKind.Array } e && e.Items!.Count == 1 && e.Items[0].Kind == JsonKind.String ? e.Items[0].Text
+                : null;
     }
 
     private TypeModel MapEnum(JsonNode enumNode, JsonMember property, string propertyName, NameScope scope, bool allowsNull, PlanTypeKind kind)
@@ -421,11 +678,43 @@ internal sealed partial class PlanParser
 
     internal void Report(string id, int start, int end, params string[] arguments)
     {
-        SourceText text = _source.Text;
-        var span = TextSpan.FromBounds(Math.Min(start, text.Length), Math.Min(Math.Max(start, end), text.Length));
-        var location = new LocationInfo(_source.Path, span, text.Lines.GetLinePositionSpan(span));
+        PlanSource source = SourceAt(start);
+        SourceText text = source.Text;
+        start -= source.Offset;
+        end -= source.Offset;
+        var span = TextSpan.FromBounds(Math.Max(0, Math.Min(start, text.Length)), Math.Max(0, Math.Min(Math.Max(start, end), text.Length)));
+        var location = new LocationInfo(source.Path, span, text.Lines.GetLinePositionSpan(span));
         _diagnostics.Add(new DiagnosticInfo(id, location, arguments.ToEquatableArray()));
     }
+
+    /// <summary>The file a position is in (positions are offset per file, see <see cref="PlanSource.Offset"/>).</summary>
+    private PlanSource SourceAt(int position)
+    {
+        PlanSource found = _source;
+        foreach (PlanSource source in _sources)
+        {
+            if (source.Offset <= position)
+            {
+                found = source;
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Parses a file into the next range of positions; throws <see cref="JsonParseException"/> when it is not JSON.</summary>
+    private PlanSource AddSource(string path, string text, bool parse = true, string? locatedText = null)
+    {
+        int offset = _nextOffset;
+        JsonNode root = parse ? JsonParser.Parse(text, offset) : new JsonNode(JsonKind.Null, offset);
+        var source = new PlanSource(path, SourceText.From(locatedText ?? text), root, offset);
+        _nextOffset = offset + (locatedText ?? text).Length + 1;
+        _sources.Add(source);
+        return source;
+    }
+
+    private PlanSource? ReferencedFileAlreadyRead(string path)
+        => _sources.FirstOrDefault(s => string.Equals(s.Path, path, StringComparison.Ordinal));
 
     /// <summary>The names taken in one generated class, and the rules for taking another.</summary>
     private sealed class NameScope(HashSet<string> baseMembers)

@@ -19,13 +19,19 @@ internal sealed class JsonParser
 {
     private const int MaxDepth = 64;
     private readonly string _text;
+    private readonly int _offset; // added to every position, so that the nodes of several files never share one
     private int _pos;
 
-    private JsonParser(string text) => _text = text;
-
-    public static JsonNode Parse(string text)
+    private JsonParser(string text, int offset)
     {
-        var parser = new JsonParser(text);
+        _text = text;
+        _offset = offset;
+    }
+
+    /// <summary>Parses <paramref name="text"/>; node positions are <paramref name="offset"/> plus the character index (errors give the index alone).</summary>
+    public static JsonNode Parse(string text, int offset = 0)
+    {
+        var parser = new JsonParser(text, offset);
         parser.SkipWhitespace();
         if (parser._pos < text.Length && text[parser._pos] == '\uFEFF')
         {
@@ -64,7 +70,7 @@ internal sealed class JsonParser
                 return ParseArray(depth);
             case '"':
                 int start = _pos;
-                return new JsonNode(JsonKind.String, start) { Text = ParseString(), End = _pos };
+                return new JsonNode(JsonKind.String, _offset + start) { Text = ParseString(), End = _offset + _pos };
             case 't':
                 return Literal("true", JsonKind.True);
             case 'f':
@@ -83,13 +89,13 @@ internal sealed class JsonParser
 
     private JsonNode ParseObject(int depth)
     {
-        var node = new JsonNode(JsonKind.Object, _pos) { Members = [] };
+        var node = new JsonNode(JsonKind.Object, _offset + _pos) { Members = [] };
         _pos++;
         SkipWhitespace();
         if (Peek() == '}')
         {
             _pos++;
-            node.End = _pos;
+            node.End = _offset + _pos;
             return node;
         }
 
@@ -108,13 +114,13 @@ internal sealed class JsonParser
             Expect(':');
             SkipWhitespace();
             JsonNode value = ParseValue(depth + 1);
-            node.Members!.Add(new JsonMember(name, nameStart, nameEnd, value));
+            node.Members!.Add(new JsonMember(name, _offset + nameStart, _offset + nameEnd, value));
             SkipWhitespace();
             char c = Peek();
             _pos++;
             if (c == '}')
             {
-                node.End = _pos;
+                node.End = _offset + _pos;
                 return node;
             }
 
@@ -127,13 +133,13 @@ internal sealed class JsonParser
 
     private JsonNode ParseArray(int depth)
     {
-        var node = new JsonNode(JsonKind.Array, _pos) { Items = [] };
+        var node = new JsonNode(JsonKind.Array, _offset + _pos) { Items = [] };
         _pos++;
         SkipWhitespace();
         if (Peek() == ']')
         {
             _pos++;
-            node.End = _pos;
+            node.End = _offset + _pos;
             return node;
         }
 
@@ -146,7 +152,7 @@ internal sealed class JsonParser
             _pos++;
             if (c == ']')
             {
-                node.End = _pos;
+                node.End = _offset + _pos;
                 return node;
             }
 
@@ -263,7 +269,7 @@ internal sealed class JsonParser
             }
         }
 
-        return new JsonNode(JsonKind.Number, start) { Text = _text.Substring(start, _pos - start), End = _pos };
+        return new JsonNode(JsonKind.Number, _offset + start) { Text = _text.Substring(start, _pos - start), End = _offset + _pos };
     }
 
     private bool Digits()
@@ -284,9 +290,9 @@ internal sealed class JsonParser
             throw new JsonParseException($"unexpected character '{_text[_pos]}', expected a value", _pos);
         }
 
-        var node = new JsonNode(kind, _pos);
+        var node = new JsonNode(kind, _offset + _pos);
         _pos += word.Length;
-        node.End = _pos;
+        node.End = _offset + _pos;
         return node;
     }
 

@@ -15,4 +15,8 @@ internal sealed record EventModel(
     string? Description,
     string? Category,
     bool ReadsTraits,
-    EquatableArray<PropertyModel> Properties);
+    EquatableArray<PropertyModel> Properties)
+{
+    /// <summary>What the payload's unplanned members become (<c>additionalProperties</c>), if the plan says.</summary>
+    public ExtraModel? Extra { get; init; }
+}

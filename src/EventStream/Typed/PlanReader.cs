@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using EventStream.Parsing.Internal;
@@ -283,6 +284,228 @@ public ref struct PlanReader
     /// <returns><see langword="true"/> when on the array's start (walk it with <see cref="NextItem"/>).</returns>
     public bool BeginArray(string path, bool allowNull) => Start(JsonTokenType.StartArray, path, allowNull, "array");
 
+    /// <summary>Notes where a string is, as <see cref="ReadText(string, bool)"/>, and checks it against the plan's limits.</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
+    /// <param name="rule">The plan's limits (a violation is reported; the value is kept).</param>
+    /// <returns>The value's place, or an absent value when null or of another type.</returns>
+    public PlanText ReadText(string path, bool allowNull, PlanRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        if (!Start(JsonTokenType.String, path, allowNull, "string"))
+        {
+            return default;
+        }
+
+        CheckText(path, rule);
+        int quote = _payloadOffset + checked((int)_json.TokenStartIndex);
+        return _json.ValueIsEscaped
+            ? new PlanText(quote, _json.ValueSpan.Length + 2, escaped: true)
+            : new PlanText(quote + 1, _json.ValueSpan.Length, escaped: false);
+    }
+
+    /// <summary>Reads a string and checks it against the plan's limits.</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
+    /// <param name="rule">The plan's limits (a violation is reported; the value is kept).</param>
+    /// <returns>The value, or <see langword="null"/> when null or of another type.</returns>
+    public string? ReadString(string path, bool allowNull, PlanRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        if (!Start(JsonTokenType.String, path, allowNull, "string"))
+        {
+            return null;
+        }
+
+        CheckText(path, rule);
+        return JsonText.GetString(ref _json);
+    }
+
+    /// <summary>Reads an integer and checks it against the plan's <c>minimum</c>/<c>maximum</c>.</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
+    /// <param name="rule">The plan's limits (a violation is reported; the value is kept).</param>
+    /// <returns>The value, or <see langword="null"/> when null or not an integer.</returns>
+    public long? ReadInt64(string path, bool allowNull, PlanRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        long? value = ReadInt64(path, allowNull);
+        if (value is { } v && rule.CheckNumber(v) is { } expected)
+        {
+            Report(path, PlanViolationKind.OutOfRange, expected);
+        }
+
+        return value;
+    }
+
+    /// <summary>Reads a number as a <see cref="double"/> and checks it against the plan's <c>minimum</c>/<c>maximum</c>.</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
+    /// <param name="rule">The plan's limits (a violation is reported; the value is kept).</param>
+    /// <returns>The value, or <see langword="null"/> when null or not a number.</returns>
+    public double? ReadDouble(string path, bool allowNull, PlanRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        double? value = ReadDouble(path, allowNull);
+        if (value is { } v && rule.CheckNumber(v) is { } expected)
+        {
+            Report(path, PlanViolationKind.OutOfRange, expected);
+        }
+
+        return value;
+    }
+
+    /// <summary>Reads a number as a <see cref="decimal"/> and checks it against the plan's <c>minimum</c>/<c>maximum</c>.</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
+    /// <param name="rule">The plan's limits (a violation is reported; the value is kept).</param>
+    /// <returns>The value, or <see langword="null"/> when null or not a number.</returns>
+    public decimal? ReadDecimal(string path, bool allowNull, PlanRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        decimal? value = ReadDecimal(path, allowNull);
+        if (value is { } v && rule.CheckNumber((double)v) is { } expected)
+        {
+            Report(path, PlanViolationKind.OutOfRange, expected);
+        }
+
+        return value;
+    }
+
+    /// <summary>Reads any value as it came and checks it is one of the plan's values (an <c>enum</c> of mixed types).</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="rule">The plan's allowed values.</param>
+    /// <returns>The value.</returns>
+    public JsonElement ReadRaw(string path, PlanRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        JsonElement value = ReadRaw();
+        if (!rule.Allows(value))
+        {
+            string raw = value.GetRawText();
+            Add(new PlanViolation(_event.EventId, _event.EventAction, path, PlanViolationKind.UnknownEnumValue, rule.AllowedText(), Shorten(raw)));
+        }
+
+        return value;
+    }
+
+    /// <summary>Reads a calendar date (<c>"format": "date"</c>, RFC 3339 <c>full-date</c>: <c>2024-05-14</c>).</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
+    /// <returns>The value, or <see langword="null"/> when null or a violation.</returns>
+    public DateOnly? ReadDate(string path, bool allowNull)
+    {
+        if (!Start(JsonTokenType.String, path, allowNull, "date"))
+        {
+            return null;
+        }
+
+        ReadOnlySpan<byte> text = Unescaped();
+        Span<char> chars = stackalloc char[10];
+        if (text.Length == 10 && Encoding.UTF8.TryGetChars(text, chars, out int count) && count == 10
+            && DateOnly.TryParseExact(chars, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateOnly value))
+        {
+            return value;
+        }
+
+        Report(path, PlanViolationKind.InvalidFormat, "date");
+        return null;
+    }
+
+    /// <summary>Reads an absolute URI (<c>"format": "uri"</c>: a scheme, then the rest, as RFC 3986 requires).</summary>
+    /// <param name="path">The value's path.</param>
+    /// <param name="allowNull">Whether <c>null</c> is allowed.</param>
+    /// <returns>The value, or <see langword="null"/> when null or a violation.</returns>
+    public Uri? ReadUri(string path, bool allowNull)
+    {
+        if (!Start(JsonTokenType.String, path, allowNull, "uri"))
+        {
+            return null;
+        }
+
+        string text = JsonText.GetString(ref _json);
+        if (HasScheme(text) && Uri.TryCreate(text, UriKind.Absolute, out Uri? value))
+        {
+            return value;
+        }
+
+        Report(path, PlanViolationKind.InvalidFormat, "uri");
+        return null;
+    }
+
+    /// <summary>
+    /// Reports the current member as one the plan does not allow (<c>additionalProperties: false</c>) and skips its value.
+    /// </summary>
+    /// <param name="path">The path of the object the member is in.</param>
+    public void Unplanned(string path)
+    {
+        string name = Encoding.UTF8.GetString(Unescaped());
+        MoveToValue();
+        Report(path + "." + name, PlanViolationKind.UnplannedProperty, "no member " + name);
+        _json.Skip();
+    }
+
+    /// <summary>
+    /// On a union's object, finds the discriminator member wherever it is and leaves the reader where it was. When it is
+    /// absent or not a string, reports that and skips the object.
+    /// </summary>
+    /// <param name="utf8Name">The discriminator's name, UTF-8.</param>
+    /// <param name="path">The discriminator's path.</param>
+    /// <param name="value">Its value, UTF-8 and unescaped; valid until the reader moves.</param>
+    /// <returns>Whether a string discriminator was found (then read the object with the case it names).</returns>
+    public bool ReadDiscriminator(ReadOnlySpan<byte> utf8Name, string path, out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        Utf8JsonReader start = _json;
+        bool found = false;
+        bool isString = false;
+        while (_json.Read() && _json.TokenType == JsonTokenType.PropertyName)
+        {
+            bool match = _json.ValueTextEquals(utf8Name);
+            _json.Read();
+            if (match)
+            {
+                found = true;
+                isString = _json.TokenType == JsonTokenType.String;
+                if (isString)
+                {
+                    value = Unescaped();
+                }
+                else
+                {
+                    Report(path, PlanViolationKind.WrongType, "string");
+                }
+
+                break;
+            }
+
+            _json.Skip();
+        }
+
+        _json = start;
+        if (!found)
+        {
+            MissingRequired(path);
+        }
+
+        if (!isString)
+        {
+            _json.Skip();
+        }
+
+        return isString;
+    }
+
+    /// <summary>Reports a union discriminator that names none of its cases, and skips the object.</summary>
+    /// <param name="path">The discriminator's path.</param>
+    /// <param name="value">The discriminator's value, UTF-8.</param>
+    /// <param name="values">The cases' values, for the message.</param>
+    public void UnknownUnionCase(string path, ReadOnlySpan<byte> value, string values)
+    {
+        Add(new PlanViolation(_event.EventId, _event.EventAction, path, PlanViolationKind.UnknownEnumValue, "one of " + values, Shorten("\"" + Encoding.UTF8.GetString(value) + "\" (a string)")));
+        _json.Skip();
+    }
+
     /// <summary>Reports a required property that is absent.</summary>
     /// <param name="path">The property's path.</param>
     public void MissingRequired(string path)
@@ -351,6 +574,36 @@ public ref struct PlanReader
 
     private static string StringValue(Utf8JsonReader reader) => JsonText.GetString(ref reader);
 
+    private static string Shorten(string text) => text.Length <= MaxActualLength ? text : string.Concat(text.AsSpan(0, MaxActualLength), "…");
+
+    // RFC 3986: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":". Uri alone would take "/path" as a file URI on Unix.
+    internal static bool HasScheme(string text)
+    {
+        int colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || !char.IsAsciiLetter(text[0]))
+        {
+            return false;
+        }
+
+        for (int i = 1; i < colon; i++)
+        {
+            if (!(char.IsAsciiLetterOrDigit(text[i]) || text[i] is '+' or '-' or '.'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void CheckText(string path, PlanRule rule)
+    {
+        if (rule.CheckText(Unescaped()) is { } broken)
+        {
+            Report(path, broken.Kind, broken.Expected);
+        }
+    }
+
     private void MoveToValue()
     {
         if (_json.TokenType == JsonTokenType.PropertyName)
@@ -397,7 +650,7 @@ public ref struct PlanReader
             JsonTokenType.String => "\"" + StringValue(_json) + "\" (a string)",
             _ => Encoding.UTF8.GetString(_json.ValueSpan) + " (a number)",
         };
-        return text.Length <= MaxActualLength ? text : string.Concat(text.AsSpan(0, MaxActualLength), "…");
+        return Shorten(text);
     }
 
     private void Add(PlanViolation violation) => (_violations ??= []).Add(violation);

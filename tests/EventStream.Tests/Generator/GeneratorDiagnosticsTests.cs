@@ -273,7 +273,7 @@ public class GeneratorDiagnosticsTests
     public void DescriptorIds_AreUniqueAndStable()
     {
         Assert.Equal(
-            ["ESG001", "ESG002", "ESG003", "ESG004", "ESG005", "ESG006", "ESG007", "ESG008", "ESG009", "ESG010", "ESG011"],
+            ["ESG001", "ESG002", "ESG003", "ESG004", "ESG005", "ESG006", "ESG007", "ESG008", "ESG009", "ESG010", "ESG011", "ESG012"],
             DiagnosticDescriptors.All.Select(d => d.Id));
     }
 
