@@ -92,6 +92,10 @@ public sealed class WebhookForwarder : IAsyncDisposable
         _routes = [.. options.Routes.Select(r => new RouteDelivery(r, options, _http, _deadLetters, OnAcknowledged))];
     }
 
+    internal IReadOnlyList<RouteDelivery> RouteDeliveries => _routes;
+
+    internal AckLedger Ledger => _ledger;
+
     /// <summary>The feed read (null for a forwarder made for <see cref="ReplayAsync"/> only).</summary>
     public EventFeed? Feed { get; }
 

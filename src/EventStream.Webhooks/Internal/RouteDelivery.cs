@@ -81,6 +81,8 @@ internal sealed class RouteDelivery : IAsyncDisposable
     private long _episodeFailures;
 
     private long _delivered;
+    private long _retriesScheduled;
+    private TimeSpan _lastRetryDelay;
     private long _deadLettered;
     private long _attempts;
     private int _lastStatus;
@@ -110,6 +112,12 @@ internal sealed class RouteDelivery : IAsyncDisposable
     public bool Disabled => Volatile.Read(ref _disabled) == 1;
 
     public bool HoldsFeed => Volatile.Read(ref _holdsFeed) == 1;
+
+    /// <summary>Retry timers started so far (for tests driving a fake clock: once counted, advancing the clock fires it).</summary>
+    internal long RetriesScheduled => Interlocked.Read(ref _retriesScheduled);
+
+    /// <summary>The delay chosen for the last retry (for tests).</summary>
+    internal TimeSpan LastRetryDelay => _lastRetryDelay;
 
     public WebhookRouteStatus Status => new(
         _route.Name, Queued, Interlocked.Read(ref _delivered), Interlocked.Read(ref _deadLettered), Interlocked.Read(ref _attempts),
@@ -209,7 +217,9 @@ internal sealed class RouteDelivery : IAsyncDisposable
     {
         try
         {
-            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            Task due = Task.Delay(delay, _time, cancellationToken);
+            Interlocked.Increment(ref _retriesScheduled); // the timer is registered: a test's fake clock may now pass it
+            await due.ConfigureAwait(false);
             _ready.Writer.TryWrite(customer);
         }
         catch (OperationCanceledException)
@@ -289,6 +299,7 @@ internal sealed class RouteDelivery : IAsyncDisposable
                     return await GiveUpAsync(delivery, "retries exhausted", cancellationToken).ConfigureAwait(false);
                 }
 
+                _lastRetryDelay = delay.Value;
                 if (first && _logger is not null)
                 {
                     WebhookLog.Failing(_logger, _route.Name, Describe(delivery), delivery.Event.EventId, delay.Value.TotalSeconds, delivery.Attempts + 1, _options.RetrySchedule.Count);
