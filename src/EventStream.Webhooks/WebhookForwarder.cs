@@ -96,6 +96,9 @@ public sealed class WebhookForwarder : IAsyncDisposable
 
     internal AckLedger Ledger => _ledger;
 
+    /// <summary>Writes the newest checkpoint whose events are all acknowledged now (tests).</summary>
+    internal Task FlushCheckpointAsync() => _store?.FlushAsync() ?? Task.CompletedTask;
+
     /// <summary>The feed read (null for a forwarder made for <see cref="ReplayAsync"/> only).</summary>
     public EventFeed? Feed { get; }
 

@@ -195,8 +195,23 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             {
                 if (_strict)
                 {
-                    webhook.Verify(payload, headers);
-                    return (true, null);
+                    // StandardWebhooks 1.1.2's Verify checks only the first signature of a header holding several (its
+                    // loop ends after one), so during a rotation a receiver must verify each signature on its own.
+                    foreach (string signature in headers["webhook-signature"].ToString().Split(' '))
+                    {
+                        var one = new HeaderDictionary { ["webhook-id"] = id, ["webhook-timestamp"] = headers["webhook-timestamp"], ["webhook-signature"] = signature };
+                        try
+                        {
+                            webhook.Verify(payload, one);
+                            return (true, null);
+                        }
+                        catch (WebhookVerificationException ex)
+                        {
+                            last = ex.Message;
+                        }
+                    }
+
+                    continue;
                 }
 
                 string expected = webhook.Sign(id, DateTimeOffset.FromUnixTimeSeconds(timestamp), payload);
