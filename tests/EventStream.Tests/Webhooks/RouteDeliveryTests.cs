@@ -285,4 +285,76 @@ public sealed class RouteDeliveryTests : IAsyncLifetime
         ReceivedDelivery original = _receiver.Received("a").First(d => d.WebhookId == "e1");
         Assert.Equal(original.BodyText, _receiver.Accepted("a").Single(d => d.WebhookId == "e1").BodyText);
     }
+
+    [Fact]
+    public async Task Envelope_ExtraHeaders_AndNoSecret_EnvelopeAroundTheExactEventHeadersSentUnsigned()
+    {
+        var route = new WebhookRoute
+        {
+            Name = "env",
+            Endpoint = _receiver.Url("env"),
+            Payload = WebhookPayload.Envelope,
+            Headers = new Dictionary<string, string> { ["X-Api-Key"] = "k1" },
+        };
+        await using WebhookForwarder forwarder = Forwarder(null, route);
+        EventStream.Parsing.IntileryEvent e = Event("e1", "c1", "email_clicked", second: 7);
+
+        await forwarder.ForwardAsync(e, default);
+        await Wait.UntilAsync(() => _receiver.Accepted("env").Count == 1, "delivered");
+
+        ReceivedDelivery got = _receiver.Accepted("env")[0];
+        string json = System.Text.Encoding.UTF8.GetString(e.Json.Span);
+        Assert.Equal("{\"type\":\"email_clicked\",\"timestamp\":\"2024-05-14T09:00:07+00:00\",\"data\":" + json + "}", got.BodyText);
+        Assert.Equal("k1", got.Headers["x-api-key"]);
+        Assert.Equal("e1", got.Headers["webhook-id"]);
+        Assert.False(got.Headers.ContainsKey("webhook-signature"));
+    }
+
+    [Fact]
+    public async Task Metrics_AttemptsByStatusDeliveredDeadLetteredLatencyQueueDepthAndDisabled_OnTheEventStreamMeter()
+    {
+        string ok = "m-ok-" + Guid.NewGuid().ToString("N"), gone = "m-gone-" + Guid.NewGuid().ToString("N");
+        _receiver.Answer(ok, d => d.Attempt == 1 ? new Reply(500) : Reply.Ok);
+        _receiver.Answer(gone, _ => new Reply(410));
+        var seen = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "EventStream" && instrument.Name.StartsWith("eventstream.webhook.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        void Record<T>(System.Diagnostics.Metrics.Instrument instrument, T value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            var t = tags.ToArray().ToDictionary(k => k.Key, k => k.Value?.ToString());
+            if (t.TryGetValue("eventstream.route", out string? route) && (route == ok || route == gone))
+            {
+                seen.Add($"{instrument.Name} {(route == ok ? "ok" : "gone")} {string.Join(",", t.Where(k => k.Key != "eventstream.route").Select(k => $"{k.Key}={k.Value}"))} {(instrument.Name.EndsWith("latency", StringComparison.Ordinal) ? "" : value)}".TrimEnd());
+            }
+        }
+
+        listener.SetMeasurementEventCallback<long>((i, v, tags, _) => Record(i, v, tags));
+        listener.SetMeasurementEventCallback<double>((i, v, tags, _) => Record(i, v, tags));
+        listener.Start();
+        await using WebhookForwarder forwarder = Forwarder(null, Route(ok), Route(gone));
+
+        await forwarder.ForwardAsync(Event("e1", "c1"), default);
+        await forwarder.Route(ok).WaitForRetriesAsync(1);
+        listener.RecordObservableInstruments();
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await Wait.UntilAsync(() => forwarder.Unacknowledged == 0, "acknowledged");
+        listener.RecordObservableInstruments();
+
+        Assert.Contains("eventstream.webhook.attempts ok http.response.status_code=500 1", seen);
+        Assert.Contains("eventstream.webhook.attempts ok http.response.status_code=200 1", seen);
+        Assert.Contains("eventstream.webhook.delivered ok  1", seen);
+        Assert.Contains("eventstream.webhook.ack_latency ok", seen);
+        Assert.Contains("eventstream.webhook.attempts gone http.response.status_code=410 1", seen);
+        Assert.Contains("eventstream.webhook.dead_lettered gone eventstream.reason=gone 1", seen);
+        Assert.Contains("eventstream.webhook.queue.depth ok  1", seen);
+        Assert.Contains("eventstream.webhook.queue.depth ok  0", seen);
+        Assert.Contains("eventstream.webhook.routes.disabled gone  1", seen);
+        Assert.Contains("eventstream.webhook.routes.disabled ok  0", seen);
+    }
 }
