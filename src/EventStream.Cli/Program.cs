@@ -3,7 +3,7 @@ using EventStream.Cli.Commands;
 
 namespace EventStream.Cli;
 
-/// <summary>The <c>eventstream</c> command: <c>tail</c>, <c>serve</c>, <c>dashboard</c>, <c>relay</c>.</summary>
+/// <summary>The <c>eventstream</c> command: <c>tail</c>, <c>serve</c>, <c>dashboard</c>, <c>relay</c>, <c>forward</c>.</summary>
 internal static class Program
 {
     /// <summary>Exit code for bad arguments (usage printed).</summary>
@@ -27,6 +27,7 @@ internal static class Program
             ServeCommand.Create(output, error),
             DashboardCommand.Create(output, error),
             RelayCommand.Create(output, error),
+            ForwardCommand.Create(output, error),
         };
         ParseResult parse = root.Parse(args);
         // Signals are handled by StopSignals (see there for why not by System.CommandLine), so its handler is off.
