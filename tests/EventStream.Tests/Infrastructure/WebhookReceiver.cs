@@ -99,7 +99,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         await context.Request.Body.CopyToAsync(buffer);
         byte[] body = buffer.ToArray();
         string id = context.Request.Headers["webhook-id"].ToString();
-        long.TryParse(context.Request.Headers["webhook-timestamp"].ToString(), out long timestamp);
+        long timestamp = long.TryParse(context.Request.Headers["webhook-timestamp"].ToString(), out long t) ? t : 0;
         (bool verified, string? error) = Check(path, body, context.Request.Headers, id, timestamp);
         string? customer = null;
         try
