@@ -3,7 +3,7 @@ using EventStream.Cli.Commands;
 
 namespace EventStream.Cli;
 
-/// <summary>The <c>eventstream</c> command: <c>tail</c>, <c>serve</c>, <c>dashboard</c>, <c>relay</c>, <c>plan</c>.</summary>
+/// <summary>The <c>eventstream</c> command: <c>tail</c>, <c>serve</c>, <c>dashboard</c>, <c>relay</c>, <c>plan</c>, <c>forward</c>.</summary>
 internal static class Program
 {
     /// <summary>Exit code for bad arguments (usage printed).</summary>
@@ -28,6 +28,7 @@ internal static class Program
             DashboardCommand.Create(output, error),
             RelayCommand.Create(output, error),
             PlanCommand.Create(output, error),
+            ForwardCommand.Create(output, error),
         };
         ParseResult parse = root.Parse(args);
         // Signals are handled by StopSignals (see there for why not by System.CommandLine), so its handler is off.

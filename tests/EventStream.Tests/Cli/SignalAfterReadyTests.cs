@@ -36,6 +36,28 @@ public class SignalAfterReadyTests
         EveryRunExits0Async(() => CliProcess.Start(["dashboard", "--demo"]), ReadyOnStdout);
 
     [Fact]
+    public async Task Forward_SignalRightAfterItsReadyLine_Exits0()
+    {
+        await using WebhookReceiver receiver = await WebhookReceiver.StartAsync();
+        string deadLetters = Path.Combine(Path.GetTempPath(), $"dead-{Guid.NewGuid():N}.ndjson");
+        await EveryRunExits0Async(
+            () => CliProcess.Start(["forward", "--demo", "--to", receiver.Url("hook").ToString(), "--dead-letters", deadLetters]),
+            async cli =>
+            {
+                while (await cli.Error.ReadLineAsync() is { } line)
+                {
+                    if (line.Contains("Ctrl+C stops.", StringComparison.Ordinal))
+                    {
+                        return line;
+                    }
+                }
+
+                return null;
+            });
+        File.Delete(deadLetters);
+    }
+
+    [Fact]
     public async Task Relay_SignalRightAfterItConnects_Exits0()
     {
         await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.Backlog = 50; o.LiveRate = 5; });

@@ -6,14 +6,14 @@ using EventStream.Tests.Infrastructure;
 namespace EventStream.Tests.Packaging;
 
 /// <summary>
-/// The packages as a user gets them: <c>dotnet pack</c> of the three libraries, each nuspec and package inspected
-/// (licence, README, icon, repository and commit, authors, tags, symbols with SourceLink), then all three restored from
+/// The packages as a user gets them: <c>dotnet pack</c> of the four libraries, each nuspec and package inspected
+/// (licence, README, icon, repository and commit, authors, tags, symbols with SourceLink), then all four restored from
 /// that folder into a fresh console project outside the repository, which builds (the generator runs from the package)
 /// and runs.
 /// </summary>
 public class PackagesTests
 {
-    private static readonly string[] Libraries = ["EventStream", "EventStream.AspNetCore", "EventStream.Nats"];
+    private static readonly string[] Libraries = ["EventStream", "EventStream.AspNetCore", "EventStream.Nats", "EventStream.Webhooks"];
 
 #if DEBUG
     private const string Configuration = "Debug";
@@ -97,6 +97,7 @@ public class PackagesTests
                     <PackageReference Include="EventStream" Version="{version}" />
                     <PackageReference Include="EventStream.AspNetCore" Version="{version}" />
                     <PackageReference Include="EventStream.Nats" Version="{version}" />
+                    <PackageReference Include="EventStream.Webhooks" Version="{version}" />
                     <AdditionalFiles Include="plan.json" />
                   </ItemGroup>
                 </Project>
@@ -111,6 +112,7 @@ public class PackagesTests
                 using EventStream.Nats;
                 using EventStream.Parsing;
                 using EventStream.Typed;
+                using EventStream.Webhooks;
                 using Microsoft.Extensions.DependencyInjection;
 
                 EventCatalog catalog = EventCatalog.Combine(Shop.Catalog, IntileryEvents.Catalog);
@@ -126,6 +128,9 @@ public class PackagesTests
                 var relay = new NatsRelayOptions();
                 relay.Validate();
                 Console.WriteLine($"stream {relay.StreamName}");
+                var hooks = new WebhookForwarderOptions { Routes = [new WebhookRoute { Name = "crm", Endpoint = new Uri("https://crm.example.com/hook") }] };
+                hooks.Validate();
+                Console.WriteLine($"webhook attempts {hooks.RetrySchedule.Count}");
 
                 [TrackingPlan("plan.json")]
                 public static partial class Shop;
@@ -138,6 +143,7 @@ public class PackagesTests
             Assert.Contains("sms 1", output, StringComparison.Ordinal);
             Assert.Contains("hosted True", output, StringComparison.Ordinal);
             Assert.Contains("stream ", output, StringComparison.Ordinal);
+            Assert.Contains("webhook attempts 7", output, StringComparison.Ordinal);
         }
         finally
         {

@@ -1,0 +1,76 @@
+using EventStream.Cli;
+using EventStream.Tests.Infrastructure;
+using static EventStream.Tests.Webhooks.WebhookTestKit;
+
+namespace EventStream.Tests.Cli;
+
+/// <summary><c>eventstream forward</c> in process: delivers the demo feed to a real receiver, stops cleanly, refuses bad arguments.</summary>
+public sealed class ForwardCommandTests : IAsyncLifetime
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"fwd-{Guid.NewGuid():N}");
+    private WebhookReceiver _receiver = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_dir);
+        _receiver = await WebhookReceiver.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _receiver.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Forward_DemoToAUrl_DeliversSignedEventsPrintsReadyAndStatusLinesAndStopsWithExitZero()
+    {
+        string secretFile = Path.Combine(_dir, "secret");
+        File.WriteAllText(secretFile, "# rotation: new first\n" + Secret2 + "\n" + Secret1 + "\n");
+        _receiver.Verify("hook", Secret1);
+        var error = new StringWriter();
+        using var stop = new CancellationTokenSource();
+
+        Task<int> run = Program.RunAsync(["forward", "--demo", "--to", _receiver.Url("hook").ToString(), "--secret-file", secretFile, "--status-every", "100ms",
+            "--checkpoint", Path.Combine(_dir, "cp.json"), "--dead-letters", Path.Combine(_dir, "dead.ndjson")], TextWriter.Null, TextWriter.Synchronized(error), stop.Token);
+        await Wait.UntilAsync(() => _receiver.Accepted("hook").Count >= 20, "the demo's events are delivered", TimeSpan.FromSeconds(60));
+        await Wait.UntilAsync(() => error.ToString().Contains("delivered", StringComparison.Ordinal), "a status line");
+        await stop.CancelAsync();
+        int exit = await run;
+
+        string text = error.ToString();
+        Assert.Equal(0, exit);
+        Assert.Contains("eventstream forward: forwarding the demo simulator to 1 route (to (http://127.0.0.1:", text, StringComparison.Ordinal);
+        Assert.Contains("Ctrl+C stops.", text, StringComparison.Ordinal);
+        Assert.Contains("eventstream forward: stopped;", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret1[6..], text, StringComparison.Ordinal);
+        Assert.All(_receiver.Received("hook"), d => Assert.True(d.Verified, d.VerifyError));
+        Assert.True(File.Exists(Path.Combine(_dir, "cp.json")));
+    }
+
+    [Theory]
+    [InlineData("--demo")]
+    [InlineData("--demo", "--to", "http://hooks.example.com/x")]
+    [InlineData("--demo", "--to", "https://x.example.com/", "--routes", "r.json")]
+    [InlineData("--demo", "--to", "https://x.example.com/", "--retry-schedule", "0,soon")]
+    [InlineData("--demo", "--to", "https://x.example.com/", "--secret-env", "EVENTSTREAM_TEST_UNSET_SECRET")]
+    public async Task Forward_BadArguments_UsageAndExitTwo(params string[] args)
+    {
+        var error = new StringWriter();
+        int exit = await Program.RunAsync(["forward", .. args], TextWriter.Null, error);
+        Assert.Equal(2, exit);
+        Assert.Contains("Usage:", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Forward_RoutesFileWithAnInlineSecret_RefusedNamingTheField()
+    {
+        string routes = Path.Combine(_dir, "routes.json");
+        File.WriteAllText(routes, "{\"routes\":[{\"name\":\"crm\",\"url\":\"https://crm.example.com/h\",\"secret\":\"" + Secret1 + "\"}]}");
+        var error = new StringWriter();
+        int exit = await Program.RunAsync(["forward", "--demo", "--routes", routes], TextWriter.Null, error);
+        Assert.Equal(2, exit);
+        Assert.Contains("routes[0].secret: give \"secretEnv\"", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret1[6..], error.ToString(), StringComparison.Ordinal);
+    }
+}
