@@ -55,7 +55,7 @@ public static class EventStreamEndpointRouteBuilderExtensions
             (EventFilter? filter, string? error) = EventFilter.Parse(context.Request.Query);
             if (filter is null)
             {
-                return (IResult)TypedResults.BadRequest(new { error });
+                return (IResult)TypedResults.Json(new ErrorPayload(error), HubJson.Default.ErrorPayload, statusCode: StatusCodes.Status400BadRequest);
             }
 
             string? lastEventId = context.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? context.Request.Query["lastEventId"].FirstOrDefault();

@@ -16,16 +16,21 @@ internal sealed class CliProcess : IAsyncDisposable
 
     public StreamReader Error => _process.StandardError;
 
-    public static CliProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    /// <summary>Starts the CLI: the built EventStream.Cli.dll under <c>dotnet</c>, or <paramref name="executable"/> (a native build).</summary>
+    public static CliProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? executable = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(executable ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "EventStream.Cli.dll"));
+        if (executable is null)
+        {
+            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "EventStream.Cli.dll"));
+        }
+
         foreach (string arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -42,9 +47,9 @@ internal sealed class CliProcess : IAsyncDisposable
     }
 
     /// <summary>Runs to completion and returns exit code, stdout and stderr.</summary>
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(IEnumerable<string> args, IDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(IEnumerable<string> args, IDictionary<string, string>? environment = null, TimeSpan? timeout = null, string? executable = null)
     {
-        await using CliProcess cli = Start(args, environment);
+        await using CliProcess cli = Start(args, environment, executable);
         Task<string> output = cli.Output.ReadToEndAsync();
         Task<string> error = cli.Error.ReadToEndAsync();
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));

@@ -115,7 +115,7 @@ internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
                 if (lastEventId is not null)
                 {
                     // Too old, or from an earlier server: start over, and say so.
-                    connection.Offer(new SseItem<string>(JsonSerializer.Serialize(new { reason = "unknown or expired Last-Event-ID", lastEventId }), "reset"), null);
+                    connection.Offer(new SseItem<string>(JsonSerializer.Serialize(new ResetPayload("unknown or expired Last-Event-ID", lastEventId), HubJson.Default.ResetPayload), "reset"), null);
                 }
 
                 from = Math.Max(oldest, _next - Math.Max(1, _options.ClientBufferCapacity / 2));
@@ -184,7 +184,7 @@ internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
 
             if (connection.Lagged)
             {
-                yield return new SseItem<string>(JsonSerializer.Serialize(new { reason = "this connection fell behind; reconnect with Last-Event-ID to resume", buffer = _options.ClientBufferCapacity }), "lagged");
+                yield return new SseItem<string>(JsonSerializer.Serialize(new LaggedPayload("this connection fell behind; reconnect with Last-Event-ID to resume", _options.ClientBufferCapacity), HubJson.Default.LaggedPayload), "lagged");
             }
         }
         finally
@@ -203,23 +203,23 @@ internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
 
     private void OnStatus(FeedStatus status)
     {
-        string json = JsonSerializer.Serialize(new
-        {
-            state = status.State.ToString(),
-            behindSeconds = status.Behind?.TotalSeconds,
-            remaining = status.Remaining,
-            nextAttempt = status.NextAttempt,
-            error = status.Error?.Message,
-            events = status.Counters.Events,
-            buffered = status.Counters.Buffered,
-            stalledOn = status.Stall?.Consumer,
-            stalledSince = status.Stall?.Since,
-            lateEvents = status.Counters.LateEvents,
-            duplicatesDropped = status.Counters.DuplicatesDropped,
-            requests = status.Counters.Requests,
-            requestsPerSecond = Math.Round(status.Counters.RequestsPerSecond, 2),
-            rateLimited = status.Counters.RateLimited,
-        });
+        string json = JsonSerializer.Serialize(
+            new StatusPayload(
+                State: status.State.ToString(),
+                BehindSeconds: status.Behind?.TotalSeconds,
+                Remaining: status.Remaining,
+                NextAttempt: status.NextAttempt,
+                Error: status.Error?.Message,
+                Events: status.Counters.Events,
+                Buffered: status.Counters.Buffered,
+                StalledOn: status.Stall?.Consumer,
+                StalledSince: status.Stall?.Since,
+                LateEvents: status.Counters.LateEvents,
+                DuplicatesDropped: status.Counters.DuplicatesDropped,
+                Requests: status.Counters.Requests,
+                RequestsPerSecond: Math.Round(status.Counters.RequestsPerSecond, 2),
+                RateLimited: status.Counters.RateLimited),
+            HubJson.Default.StatusPayload);
         lock (_lock)
         {
             for (int i = _connections.Count - 1; i >= 0; i--)
@@ -235,11 +235,9 @@ internal sealed class EventStreamHub : IObserver<IntileryEvent>, IDisposable
     // A typed event (the feed has a catalog) that breaks its plan: what is wrong, right after the event itself.
     private static SseItem<string>? ViolationsItem(IntileryEvent e)
         => e is Typed.PlannedEvent { Violations.Count: > 0 } planned
-            ? new SseItem<string>(JsonSerializer.Serialize(new
-            {
-                eventId = planned.EventId,
-                violations = planned.Violations.Select(v => new { path = v.Path, kind = v.Kind.ToString(), expected = v.Expected, actual = v.Actual, message = v.Message }),
-            }), "violations")
+            ? new SseItem<string>(JsonSerializer.Serialize(
+                new ViolationsPayload(planned.EventId, [.. planned.Violations.Select(v => new ViolationPayload(v.Path, v.Kind.ToString(), v.Expected, v.Actual, v.Message))]),
+                HubJson.Default.ViolationsPayload), "violations")
             : null;
 
     // The id: epoch, sequence and — when it fits in an SSE id line — the eventId, so another server can find the event.
