@@ -40,6 +40,18 @@ public class BenchmarkSmokeTests
             foreach (MethodInfo benchmark in benchmarks)
             {
                 object? result = benchmark.Invoke(instance, null);
+                // A ValueTask must be awaited too: left running, a save raced [GlobalCleanup]'s delete of its folder
+                // ("Directory not empty", CheckpointSaveBenchmarks, once in a clean-clone run).
+                if (result is ValueTask valueTask)
+                {
+                    await valueTask;
+                    result = null;
+                }
+                else if (result?.GetType() is { IsGenericType: true } resultType && resultType.GetGenericTypeDefinition() == typeof(ValueTask<>))
+                {
+                    result = resultType.GetMethod(nameof(ValueTask<int>.AsTask))!.Invoke(result, null);
+                }
+
                 if (result is Task task)
                 {
                     await task;
