@@ -4,13 +4,13 @@ const WINDOW_S = 300, BUCKET_S = 5;
 const COLORS = ['#3b6fd6', '#d6823b', '#2f9e61', '#b3427a', '#7a5fd6', '#9a9a2c', '#888'];
 
 const $ = id => document.getElementById(id);
-const rows = [];                 // {event, late, text}
+const rows = [];                 // {event, late, text, tr}, newest first
 const queue = [];                // received since the last render (rendered in batches, 4 per second)
 const buckets = new Map();       // second bucket -> {actions: Map, lagSum, lagN, delaySum, delayN}
 const actions = new Set();
 const violations = new Map();   // eventId -> the plan violations the server found in it
 let violationCount = 0;
-const shown = new Set();         // eventIds in `rows`: an event sent again (a restarted server's replay) is not a new row
+const byId = new Map();          // eventId -> its item in `rows`: an event sent again (a restarted server's replay) is not a new row
 let lastEventId = null, source = null, paused = false, newWhilePaused = 0, received = 0, gaps = 0, status = null, selected = null;
 
 function connect() {
@@ -40,8 +40,8 @@ function ingest() {
   const now = Date.now();
   for (const item of queue) {
     const e = item.event;
-    if (shown.has(e.eventId)) continue;
-    shown.add(e.eventId);
+    if (byId.has(e.eventId)) continue;
+    byId.set(e.eventId, item);
     received++;
     const t = Date.parse(e.eventTime), r = Date.parse(e.receivedTime);
     const b = Math.floor(now / 1000 / BUCKET_S) * BUCKET_S;
@@ -54,7 +54,7 @@ function ingest() {
     if (paused) newWhilePaused++;
   }
   queue.length = 0;
-  while (rows.length > MAX_ROWS) { const gone = rows.pop().event.eventId; shown.delete(gone); violations.delete(gone); }
+  while (rows.length > MAX_ROWS) { const gone = rows.pop().event.eventId; byId.delete(gone); violations.delete(gone); }
   for (const b of buckets.keys()) if (b < now / 1000 - WINDOW_S - BUCKET_S) buckets.delete(b);
 }
 
@@ -152,28 +152,60 @@ function renderCharts() {
   lag.fillStyle = '#555'; lag.font = '11px system-ui'; lag.fillText(`${lmax.toFixed(1)} s`, 4, 11);
 }
 
+// The table is updated in place, not rebuilt: each event's row is built once and kept, a render inserts the rows that
+// arrived since the last one (one DOM insertion) and removes those that dropped off, so a row under the pointer stays
+// the same element while events stream in. A change of filter, or a resume, redraws from the rows kept.
+let drawn = [];                  // the items whose rows are in the table, newest first
+let drawnFilter = null;
+
+function matches(item, action, search) {
+  return (!action || item.event.eventAction === action) && (!search || item.text.includes(search));
+}
+
+function rowOf(item) {
+  if (item.tr) return item.tr;
+  const e = item.event, tr = document.createElement('tr');
+  tr.dataset.eventId = e.eventId;
+  tr.innerHTML = `<td>${escape(new Date(e.eventTime).toISOString().slice(11, 23))}</td><td>${escape(e.eventAction)}</td><td>${escape(e.email || e.customerId || '')}</td>`
+    + `<td class="${item.late ? 'late' : ''}">${item.late ? 'late' : ''}</td><td class="violation"></td>`;
+  tr.onclick = () => showDetail(item);
+  return item.tr = tr;
+}
+
+function showDetail(item) {
+  const e = item.event;
+  byId.get(selected)?.tr?.classList.remove('selected');
+  selected = e.eventId;
+  item.tr?.classList.add('selected');
+  const v = violations.get(e.eventId);
+  $('detail').innerHTML = (v ? `<ul class="violations">${v.map(x => `<li>${escape(x.message)}</li>`).join('')}</ul>` : '') + `<pre>${escape(JSON.stringify(e, null, 2))}</pre>`;
+}
+
 function renderTable() {
-  const action = $('action').value, search = $('search').value.trim().toLowerCase();
-  const body = document.createElement('tbody');
-  for (const item of rows) {
-    const e = item.event;
-    if (action && e.eventAction !== action) continue;
-    if (search && !item.text.includes(search)) continue;
-    const tr = document.createElement('tr');
-    tr.dataset.eventId = e.eventId;
-    if (e.eventId === selected) tr.className = 'selected';
-    tr.innerHTML = `<td>${escape(new Date(e.eventTime).toISOString().slice(11, 23))}</td><td>${escape(e.eventAction)}</td><td>${escape(e.email || e.customerId || '')}</td>`
-      + `<td class="${item.late ? 'late' : ''}">${item.late ? 'late' : ''}</td>`
-      + `<td class="violation">${violations.has(e.eventId) ? '⚠ plan' : ''}</td>`;
-    tr.onclick = () => {
-      selected = e.eventId;
-      const v = violations.get(e.eventId);
-      $('detail').innerHTML = (v ? `<ul class="violations">${v.map(x => `<li>${escape(x.message)}</li>`).join('')}</ul>` : '') + `<pre>${escape(JSON.stringify(e, null, 2))}</pre>`;
-      renderTable();
-    };
-    body.appendChild(tr);
+  const action = $('action').value, search = $('search').value.trim().toLowerCase(), filter = action + '\n' + search;
+  const body = $('events').tBodies[0];
+  const wanted = rows.filter(item => matches(item, action, search));
+  if (filter !== drawnFilter) {
+    body.replaceChildren(...wanted.map(rowOf));
+  } else {
+    // rows is newest first: what is new is the run before the newest row already drawn.
+    const kept = new Set(wanted);
+    for (const item of drawn) if (!kept.has(item)) item.tr.remove();
+    const newest = drawn.find(item => kept.has(item));
+    const fresh = newest ? wanted.slice(0, wanted.indexOf(newest)) : wanted;
+    if (fresh.length > 0) {
+      const fragment = document.createDocumentFragment();
+      fragment.append(...fresh.map(rowOf));
+      body.insertBefore(fragment, body.firstChild);
+    }
   }
-  $('events').replaceChild(body, $('events').tBodies[0]);
+  for (const item of wanted) {
+    const tr = item.tr, flagged = violations.has(item.event.eventId) ? '⚠ plan' : '';
+    if (tr.lastChild.textContent !== flagged) tr.lastChild.textContent = flagged;
+    tr.classList.toggle('selected', item.event.eventId === selected);
+  }
+  drawn = wanted;
+  drawnFilter = filter;
 }
 
 function escape(text) { return String(text).replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c])); }
