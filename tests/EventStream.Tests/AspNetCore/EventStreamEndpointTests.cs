@@ -128,7 +128,7 @@ public class EventStreamEndpointTests
             {
                 // Read until the server ends the stream; stop it once 500 events have come (the feed is mid catch-up).
                 Task<List<Sse>> reading = ReadAsync(http, "/events?status=false", int.MaxValue);
-                await Until(() => reading.IsCompleted || simulator.RequestCount >= 6);
+                await Wait.UntilAsync(() => reading.IsCompleted || simulator.RequestCount >= 6, "the reader ends or the server has had six requests");
                 await app.StopAsync();
                 first = [.. (await reading).Where(e => e.Type == "message")];
             }
@@ -166,9 +166,9 @@ public class EventStreamEndpointTests
             using (http)
             {
                 Task<List<Sse>> reading = ReadAsync(http, "/events?status=false", int.MaxValue);
-                await Until(() => File.Exists(checkpoint) && simulator.RequestCount >= 8);
+                await Wait.UntilAsync(() => File.Exists(checkpoint) && simulator.RequestCount >= 8, "a checkpoint is saved after eight requests");
                 byte[] atCrash = File.ReadAllBytes(checkpoint); // what a crash now would leave: the last save, behind the client
-                await Until(() => simulator.RequestCount >= 14);
+                await Wait.UntilAsync(() => simulator.RequestCount >= 14, "the server has had fourteen requests");
                 await app.StopAsync();
                 first = [.. (await reading).Where(e => e.Type == "message")];
                 File.WriteAllBytes(checkpoint, atCrash);
@@ -194,16 +194,6 @@ public class EventStreamEndpointTests
         {
             File.Delete(checkpoint);
         }
-    }
-
-    private static async Task Until(Func<bool> condition)
-    {
-        for (int i = 0; i < 600 && !condition(); i++)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(condition());
     }
 
     [Fact]

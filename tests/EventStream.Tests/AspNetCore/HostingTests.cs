@@ -68,12 +68,7 @@ public class HostingTests
 
         Assert.Equal(backlog.OrderBy(e => e.EventTime).Select(e => e.EventId).Order(), ids.Order());
         string health = "";
-        for (int i = 0; i < 100 && health != "Healthy"; i++)
-        {
-            health = await http.GetStringAsync("/health");
-            await Task.Delay(100);
-        }
-
+        await Wait.UntilAsync(async () => (health = await http.GetStringAsync("/health")) == "Healthy", "the health check reads Healthy", TimeSpan.FromSeconds(10));
         Assert.Equal("Healthy", health);
         await app.StopAsync();
         FeedCheckpoint? saved = await new FileCheckpointStore(checkpoint).LoadAsync(CancellationToken.None);

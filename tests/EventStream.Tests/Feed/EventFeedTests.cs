@@ -235,7 +235,7 @@ public class EventFeedTests
             }
         });
 
-        await WaitUntilAsync(() => { lock (taken) { return taken.Count == 250; } });
+        await Wait.UntilAsync(() => { lock (taken) { return taken.Count == 250; } }, "the consumer has taken 250 events");
         await feed.SaveCheckpointAsync();
         FeedCheckpoint checkpoint = store.Checkpoint!;
         gate.Release();
@@ -263,7 +263,7 @@ public class EventFeedTests
         using IDisposable subscription = feed.Subscribe(_ => gate.Wait());
 
         // With the consumer stuck on its first event, the poller fills the 64-item buffer and stops.
-        await WaitUntilAsync(() => api.Requests >= 1);
+        await Wait.UntilAsync(() => api.Requests >= 1, "the first request");
         int stable = 0, last = -1;
         while (stable < 20)
         {
@@ -290,15 +290,6 @@ public class EventFeedTests
         Assert.Equal(nameof(FeedOptions.MaxLateness), ex.ParamName);
         ex = Assert.Throws<ArgumentException>(() => new EventFeed(api, new FeedOptions { HoldBack = TimeSpan.FromMilliseconds(-1) }, null));
         Assert.Equal(nameof(FeedOptions.HoldBack), ex.ParamName);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!condition())
-        {
-            await Task.Delay(5, timeout.Token);
-        }
     }
 
     private sealed class FailingSource(EventsApiException error) : EventStream.Api.Internal.IPageSource
