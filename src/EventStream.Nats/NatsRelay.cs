@@ -22,12 +22,18 @@ namespace EventStream.Nats;
 /// <item>Relays share the feeds through leases in <c>{prefix}-leases</c> (create-if-absent, renewed by revision, expired
 /// by the bucket's age limit) and announce themselves in <c>{prefix}-members</c>: each takes about its share, so feeds
 /// rebalance when relays join or leave, and a dead relay's feeds resume on the others after the lease time.</item>
+/// <item>A relay stops publishing a feed two thirds of the lease after the last renewal it asked for that succeeded, by a
+/// timer of its own (whatever its connection or renewal round is doing), so that the lease has a third of its time left
+/// when another relay can take it; each message names the relay that published it in <c>EventStream-Relay</c>.</item>
 /// </list>
 /// </summary>
 public sealed class NatsRelay
 {
     private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> Payload = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
     private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
+
+    /// <summary>The header that names the relay (its <see cref="InstanceId"/>) that published a message.</summary>
+    public const string RelayHeader = "EventStream-Relay";
     private readonly NatsRelayOptions _options;
     private readonly INatsConnection _nats;
     private readonly NatsJSContext _js;
@@ -128,11 +134,23 @@ public sealed class NatsRelay
         try
         {
             TimeSpan every = _options.LeaseTime / 4;
+            long failingSince = 0, saidAt = 0;
             while (!cancellationToken.IsCancellationRequested)
             {
                 try
                 {
-                    await BalanceAsync(cancellationToken).ConfigureAwait(false);
+                    // A round that hangs (a connection that neither answers nor fails) ends by itself: the leases' own
+                    // deadlines have stopped their feeds meanwhile, and the next round tries again.
+                    using var round = new CancellationTokenSource(_options.LeaseTime / 2, _time);
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, round.Token);
+                    await BalanceAsync(linked.Token).ConfigureAwait(false);
+                    if (failingSince != 0 && _log is not null)
+                    {
+                        double failed = _time.GetElapsedTime(failingSince).TotalSeconds;
+                        RelayLog.LeasesRecovered(_log, InstanceId, failed);
+                    }
+
+                    failingSince = 0;
                 }
                 catch (NatsException) when (_nats.ConnectionState == NatsConnectionState.Failed && !cancellationToken.IsCancellationRequested)
                 {
@@ -141,13 +159,27 @@ public sealed class NatsRelay
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    if (_log is not null)
+                    if (cancellationToken.IsCancellationRequested)
                     {
-                        RelayLog.LeasesFailing(_log, InstanceId, ex.Message, every);
+                        break; // stopping: what failed on the way out is no news
+                    }
+
+                    // Said when renewals start failing, then every few seconds while they go on failing, and on recovery.
+                    long now = _time.GetTimestamp();
+                    if (failingSince == 0 || _time.GetElapsedTime(saidAt) >= TimeSpan.FromSeconds(5))
+                    {
+                        failingSince = failingSince == 0 ? now : failingSince;
+                        saidAt = now;
+                        if (_log is not null)
+                        {
+                            string reason = ex is OperationCanceledException ? $"no answer within {(_options.LeaseTime / 2).TotalSeconds:0.#} s" : ex.Message;
+                            double failing = _time.GetElapsedTime(failingSince).TotalSeconds;
+                            RelayLog.LeasesFailing(_log, InstanceId, reason, failing, every.TotalSeconds);
+                        }
                     }
                 }
 
-                DropExpired();
+                ReleaseEnded();
                 await Task.Delay(every, _time, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -192,18 +224,34 @@ public sealed class NatsRelay
         Volatile.Write(ref _memberCount, members.Count);
         int share = (_feeds.Count + members.Count - 1) / members.Count;
 
+        Exception? failed = null;
         foreach (Owned owned in _owned.Values)
         {
+            long asked = _time.GetTimestamp(); // the lease runs from when the server wrote it, which is after this
             NatsResult<ulong> renewed = await _leases!.TryUpdateAsync(owned.Feed.Key, Encoding.UTF8.GetBytes(InstanceId), owned.LeaseRevision, Raw, cancellationToken).ConfigureAwait(false);
             if (renewed.Success)
             {
                 owned.LeaseRevision = renewed.Value;
-                owned.RenewedAt = _time.GetTimestamp();
+                if (!owned.Renewed(asked))
+                {
+                    // Its deadline passed while the renewal was on its way: it stopped publishing; free the lease now
+                    // rather than leave the others waiting for it to lapse.
+                    await DeleteLeaseAsync(owned.Feed.Key, renewed.Value).ConfigureAwait(false);
+                }
             }
             else if (renewed.Error is NatsKVWrongLastRevisionException or NatsKVKeyNotFoundException or NatsKVKeyDeletedException)
             {
                 Lose(owned, "its lease was taken or expired");
             }
+            else
+            {
+                failed ??= renewed.Error; // not renewed: its deadline stands, and the round is reported as failing
+            }
+        }
+
+        if (failed is not null)
+        {
+            throw failed;
         }
 
         // Over the share (a relay joined): hand feeds back, checkpoint saved, for the newcomer to take.
@@ -223,25 +271,21 @@ public sealed class NatsRelay
                     break;
                 }
 
+                long asked = _time.GetTimestamp();
                 NatsResult<ulong> taken = await _leases!.TryCreateAsync(feed.Key, Encoding.UTF8.GetBytes(InstanceId), Raw, cancellationToken).ConfigureAwait(false);
                 if (taken.Success)
                 {
-                    Start(feed, taken.Value);
+                    Start(feed, taken.Value, asked);
                 }
             }
         }
     }
 
-    // A lease not renewed for two thirds of its time may be someone else's soon: stop publishing that feed.
-    private void DropExpired()
+    private void ReleaseEnded()
     {
         foreach (Owned owned in _owned.Values)
         {
-            if (_time.GetElapsedTime(owned.RenewedAt) > _options.LeaseTime * 2 / 3)
-            {
-                Lose(owned, $"its lease could not be renewed for {_time.GetElapsedTime(owned.RenewedAt).TotalSeconds:F0} s");
-            }
-            else if (owned.Loop.IsCompleted && owned.Loop.IsFaulted)
+            if (owned.Loop.IsCompleted && owned.Loop.IsFaulted)
             {
                 // The feed ended on its own (a permanent API error such as a revoked token, a checkpoint conflict): let
                 // it go, and do not take it again here for a while (1 min, doubling to 30 min), so a feed that cannot run
@@ -254,10 +298,13 @@ public sealed class NatsRelay
         }
     }
 
-    private void Start(RelayFeed feed, ulong leaseRevision)
+    private void Start(RelayFeed feed, ulong leaseRevision, long askedAt)
     {
-        var owned = new Owned(feed, leaseRevision, _time.GetTimestamp());
+        var owned = new Owned(feed, leaseRevision, askedAt, _options.LeaseTime * 2 / 3, _time);
         _owned[feed.Key] = owned;
+        // A lease not renewed for two thirds of its time may be someone else's soon: the feed stops at its deadline, by
+        // its own timer, whatever the renewal round is doing (a round can wait on a connection that hangs).
+        owned.Stop.Token.Register(() => Lose(owned, $"its lease could not be renewed for {_time.GetElapsedTime(owned.RenewedAt).TotalSeconds:F1} s"));
         owned.Loop = Task.Run(() => PublishAsync(owned, owned.Stop.Token));
         if (_log is not null)
         {
@@ -275,7 +322,10 @@ public sealed class NatsRelay
                 RelayLog.Lost(_log, InstanceId, owned.Feed, reason);
             }
 
-            owned.Stop.Cancel();
+            if (!owned.Stop.IsCancellationRequested)
+            {
+                owned.Stop.Cancel();
+            }
         }
     }
 
@@ -297,18 +347,22 @@ public sealed class NatsRelay
             // its failure was logged by the loop
         }
 
+        await DeleteLeaseAsync(owned.Feed.Key, owned.LeaseRevision).ConfigureAwait(false);
+        if (_log is not null)
+        {
+            RelayLog.Released(_log, InstanceId, owned.Feed, reason);
+        }
+    }
+
+    private async Task DeleteLeaseAsync(string key, ulong revision)
+    {
         try
         {
-            await _leases!.DeleteAsync(owned.Feed.Key, new NatsKVDeleteOpts { Revision = owned.LeaseRevision }).ConfigureAwait(false);
+            await _leases!.DeleteAsync(key, new NatsKVDeleteOpts { Revision = revision }).ConfigureAwait(false);
         }
         catch (NatsException)
         {
             // it expires by itself
-        }
-
-        if (_log is not null)
-        {
-            RelayLog.Released(_log, InstanceId, owned.Feed, reason);
         }
     }
 
@@ -374,7 +428,7 @@ public sealed class NatsRelay
                 for (int i = 0; i < batch.Count; i++)
                 {
                     IntileryEvent e = batch[i];
-                    var headers = new NatsHeaders { ["Nats-Msg-Id"] = e.EventId };
+                    var headers = new NatsHeaders { ["Nats-Msg-Id"] = e.EventId, [RelayHeader] = InstanceId };
                     string subject = $"{feedSubject}.{NatsNames.Escape(e.EventAction)}";
                     acks[i] = _js.PublishAsync(subject, e.Json, Payload, headers: headers, cancellationToken: cancellationToken).AsTask();
                 }
@@ -438,16 +492,48 @@ public sealed class NatsRelay
         return hash;
     }
 
-    private sealed class Owned(RelayFeed feed, ulong leaseRevision, long renewedAt)
+    // A feed this relay holds. Stop is cancelled to stop it, and by itself at the lease's deadline: `hold` (two thirds of
+    // the lease) after the last renewal asked for that succeeded.
+    private sealed class Owned
     {
-        public RelayFeed Feed { get; } = feed;
+        private readonly TimeSpan _hold;
+        private readonly TimeProvider _time;
 
-        public ulong LeaseRevision { get; set; } = leaseRevision;
+        public Owned(RelayFeed feed, ulong leaseRevision, long askedAt, TimeSpan hold, TimeProvider time)
+        {
+            Feed = feed;
+            LeaseRevision = leaseRevision;
+            RenewedAt = askedAt;
+            _hold = hold;
+            _time = time;
+            TimeSpan left = hold - time.GetElapsedTime(askedAt);
+            Stop = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero, time);
+        }
 
-        public long RenewedAt { get; set; } = renewedAt;
+        public RelayFeed Feed { get; }
 
-        public CancellationTokenSource Stop { get; } = new();
+        public ulong LeaseRevision { get; set; }
+
+        /// <summary>When the last successful renewal (or the take) was asked for.</summary>
+        public long RenewedAt { get; private set; }
+
+        public CancellationTokenSource Stop { get; }
 
         public Task Loop { get; set; } = Task.CompletedTask;
+
+        /// <summary>Moves the deadline on after a renewal asked for at <paramref name="askedAt"/>; false if it had passed.</summary>
+        public bool Renewed(long askedAt)
+        {
+            TimeSpan left = _hold - _time.GetElapsedTime(askedAt);
+            if (left <= TimeSpan.Zero || Stop.IsCancellationRequested)
+            {
+                Stop.Cancel();
+                return false;
+            }
+
+            RenewedAt = askedAt;
+            Stop.CancelAfter(left);
+            return !Stop.IsCancellationRequested;
+        }
     }
 }

@@ -124,6 +124,25 @@ internal static class RelayCommand
 
             await using NatsConnection connected = connection;
             watch.Running = true;
+            // Outages said: the disconnect, then the reconnect and how long it was down (NATS.Net reconnects by itself; the
+            // relay's own lines say what the outage did to the leases and publishes).
+            long downSince = 0;
+            connected.ConnectionDisconnected += (_, args) =>
+            {
+                Interlocked.CompareExchange(ref downSince, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
+                err.WriteLine($"eventstream relay: disconnected from NATS at {settings.DisplayUrl} ({args.Message}); reconnecting");
+                return ValueTask.CompletedTask;
+            };
+            connected.ConnectionOpened += (_, _) =>
+            {
+                long since = Interlocked.Exchange(ref downSince, 0);
+                if (since != 0)
+                {
+                    err.WriteLine($"eventstream relay: reconnected to NATS at {settings.DisplayUrl} after {System.Diagnostics.Stopwatch.GetElapsedTime(since).TotalSeconds:F1} s");
+                }
+
+                return ValueTask.CompletedTask;
+            };
             var relay = new NatsRelay(connected, file.Feeds, options);
             // The ready line (SIGINT/SIGTERM stop it cleanly from the start: exit 0, checkpoints saved, leases released).
             await err.WriteLineAsync($"eventstream relay: {relay.InstanceId} connected to NATS at {settings.DisplayUrl} ({settings.Authentication}{(settings.Tls ? ", TLS" : "")}); relaying {file.Feeds.Count} feeds. Ctrl+C stops.").ConfigureAwait(false);

@@ -4,8 +4,8 @@ using NATS.Client.JetStream;
 
 namespace EventStream.Tests.Infrastructure;
 
-/// <summary>A message as stored in a JetStream stream: its subject, <c>Nats-Msg-Id</c> and payload.</summary>
-internal sealed record StoredMessage(string Subject, string? MsgId, byte[] Data);
+/// <summary>A message as stored in a JetStream stream: its subject, <c>Nats-Msg-Id</c>, payload, and the relay that published it.</summary>
+internal sealed record StoredMessage(string Subject, string? MsgId, byte[] Data, string? Relay = null);
 
 /// <summary>Reads what a JetStream stream holds, to compare with the simulator's own record.</summary>
 internal static class StreamContents
@@ -25,7 +25,11 @@ internal static class StreamContents
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await foreach (NatsJSMsg<byte[]> m in reader.ConsumeAsync(NatsRawSerializer<byte[]>.Default, cancellationToken: timeout.Token))
         {
-            all.Add(new StoredMessage(m.Subject, m.Headers?["Nats-Msg-Id"].ToString(), m.Data ?? []));
+            all.Add(new StoredMessage(
+                m.Subject,
+                m.Headers?["Nats-Msg-Id"].ToString(),
+                m.Data ?? [],
+                m.Headers is { } h && h.TryGetValue(EventStream.Nats.NatsRelay.RelayHeader, out var relay) ? relay.ToString() : null));
             if (all.Count == count)
             {
                 break;

@@ -119,7 +119,9 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.False(bound.IsCancellationRequested, "RunAsync went on until cancelled");
         Assert.Equal(NatsConnectionState.Failed, nats.ConnectionState);
         Assert.Empty(relay.OwnedFeeds);
-        Assert.Contains(_log.Lines, l => l.Contains("released demo/demo/", StringComparison.Ordinal));
+        // Its feed stopped: at the lease's deadline (the renewals failing while NATS.Net tried to reconnect, 2 s lease) or,
+        // had the connection failed for good sooner, released as RunAsync ended.
+        Assert.Contains(_log.Lines, l => l.Contains("released demo/demo/", StringComparison.Ordinal) || l.Contains("lost demo/demo/DEMO: its lease could not be renewed", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -253,5 +255,138 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.True(missing.Count == 0, $"{missing.Count} events never reached the stream (failover took {failover.TotalSeconds:F1} s)");
         Assert.True(failover < TimeSpan.FromSeconds(2 + 5), $"failover took {failover.TotalSeconds:F1} s (lease 2 s)");
         Assert.True(started < settledTo);
+    }
+
+    // One feed, two relays: A holds it, B (a member with nothing to do, its share being one feed of one) waits to take it.
+    private async Task<(NatsRelay A, Task RunningA, NatsRelay B, Task RunningB)> AHoldsBWaitsAsync(
+        IntilerySimulator simulator, NatsConnection aConnection, NatsConnection bConnection, CancellationToken stopA, CancellationToken stopB)
+    {
+        RelayFeed[] feeds = Feeds(simulator, FeedStart.Beginning);
+        NatsRelayOptions Lease3s(string instance) { NatsRelayOptions o = Options(simulator, instance); o.LeaseTime = TimeSpan.FromSeconds(3); return o; }
+        var a = new NatsRelay(aConnection, feeds, Lease3s("a"));
+        Task runningA = a.RunAsync(stopA);
+        await UntilAsync(async () => a.OwnedFeeds.Count == 1 && a.Published >= 20, TimeSpan.FromSeconds(30), "A owns the feed and publishes");
+        var b = new NatsRelay(bConnection, feeds, Lease3s("b"));
+        Task runningB = b.RunAsync(stopB);
+        await UntilAsync(async () => b.Members == 2 && a.Members == 2, TimeSpan.FromSeconds(30), "both relays see two members");
+        Assert.Empty(b.OwnedFeeds);
+        return (a, runningA, b, runningB);
+    }
+
+    // Who published the feed, in the stream's order, runs collapsed: "a", "a b" (one handover), never "a b a".
+    private static async Task<string> OwnersAsync(NatsConnection observer)
+    {
+        List<StoredMessage> stored = await StreamContents.ReadAsync(observer);
+        Assert.Equal(stored.Count, stored.Select(m => m.MsgId).Distinct().Count());
+        Assert.All(stored, m => Assert.NotNull(m.Relay)); // every message names its relay
+        var runs = new List<string>();
+        foreach (StoredMessage m in stored)
+        {
+            if (runs.Count == 0 || runs[^1] != m.Relay)
+            {
+                runs.Add(m.Relay!);
+            }
+        }
+
+        return string.Join(' ', runs);
+    }
+
+    /// <summary>
+    /// A's connection hangs (a proxy stops forwarding, the sockets stay open): A's renewals get no answer, and at two thirds
+    /// of the lease its own timer stops the feed — while a renewal round is stuck — and says so; B takes the feed once
+    /// the lease lapses. When the connection flows again A publishes nothing more: the stream holds A's events, then
+    /// B's, never both at once. (Before: the deadline was checked only after a whole renewal round, so a stuck round
+    /// kept publishing; renewal failures other than a lost revision went unsaid.)
+    /// </summary>
+    [Fact]
+    public async Task ARelayWhoseConnectionHangs_StopsAtItsDeadline_TheOtherTakesOver_NeverBothPublish()
+    {
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.Brands = 1; o.Backlog = 100; o.BacklogAge = TimeSpan.FromMinutes(10); o.LiveRate = 30; });
+        await using NatsServer server = await NatsServer.StartAsync();
+        await using TcpProxy proxy = TcpProxy.Start(server.Port);
+        await using NatsConnection observer = server.Connect();
+        await using NatsConnection aConnection = new(new NatsOpts { Url = $"nats://127.0.0.1:{proxy.Port}", Name = "relay-a" });
+        await using NatsConnection bConnection = server.Connect();
+        using var stopA = new CancellationTokenSource();
+        using var stopB = new CancellationTokenSource();
+        (NatsRelay a, Task runningA, NatsRelay b, Task runningB) = await AHoldsBWaitsAsync(simulator, aConnection, bConnection, stopA.Token, stopB.Token);
+
+        var frozen = System.Diagnostics.Stopwatch.StartNew();
+        proxy.Freeze();
+        await UntilAsync(async () => a.OwnedFeeds.Count == 0, TimeSpan.FromSeconds(10), "A stops publishing the feed");
+        TimeSpan stopped = frozen.Elapsed;
+        Assert.Empty(b.OwnedFeeds); // A stopped first: the lease still had a third of its time to run
+        await UntilAsync(async () => b.OwnedFeeds.Count == 1, TimeSpan.FromSeconds(15), "B takes the feed");
+        TimeSpan takenOver = frozen.Elapsed;
+        long bBefore = b.Published;
+        await UntilAsync(async () => b.Published >= bBefore + 30, TimeSpan.FromSeconds(20), "B publishes");
+
+        proxy.Thaw(); // what A had in flight arrives now; A itself publishes nothing more
+        await UntilAsync(async () => a.Members == 2 && b.Published >= bBefore + 90, TimeSpan.FromSeconds(30), "A renews its membership again, B goes on");
+        Assert.Empty(a.OwnedFeeds);
+        await stopB.CancelAsync();
+        await runningB;
+        await stopA.CancelAsync();
+        await runningA;
+
+        string[] lines = [.. _log.Lines];
+        foreach (string line in lines)
+        {
+            output.WriteLine(line);
+        }
+
+        output.WriteLine($"A stopped {stopped.TotalSeconds:F2} s after its connection hung; B took over after {takenOver.TotalSeconds:F2} s (lease 3 s)");
+        Assert.Equal("a b", await OwnersAsync(observer));
+        Assert.Contains(lines, l => l.Contains("Relay a lost demo/demo/DEMO: its lease could not be renewed for", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("Relay a: could not renew or take leases", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("Relay a: leases renewed again after", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// nats-server goes down for longer than the lease and comes back: both relays say the renewals fail and, later, that
+    /// they recovered; A stops publishing at its deadline during the outage; afterwards one relay holds the feed and the
+    /// stream never has the two interleaved.
+    /// </summary>
+    [Fact]
+    public async Task NatsServerDownLongerThanTheLease_BothSayIt_OneOwnerAfter_NeverBothPublish()
+    {
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.Brands = 1; o.Backlog = 100; o.BacklogAge = TimeSpan.FromMinutes(10); o.LiveRate = 30; });
+        await using NatsServer server = await NatsServer.StartAsync();
+        await using NatsConnection aConnection = server.Connect();
+        await using NatsConnection bConnection = server.Connect();
+        using var stopA = new CancellationTokenSource();
+        using var stopB = new CancellationTokenSource();
+        (NatsRelay a, Task runningA, NatsRelay b, Task runningB) = await AHoldsBWaitsAsync(simulator, aConnection, bConnection, stopA.Token, stopB.Token);
+
+        server.Kill();
+        await UntilAsync(async () => a.OwnedFeeds.Count == 0, TimeSpan.FromSeconds(10), "A stops publishing during the outage");
+        await Task.Delay(TimeSpan.FromSeconds(2)); // down for 5 s or so in all: longer than the 3 s lease
+        await server.RestartAsync();
+        long before = a.Published + b.Published;
+        await UntilAsync(
+            async () => a.OwnedFeeds.Count + b.OwnedFeeds.Count == 1 && a.Published + b.Published >= before + 60
+                && _log.Lines.Count(l => l.Contains(": leases renewed again after", StringComparison.Ordinal)) >= 2,
+            TimeSpan.FromSeconds(30),
+            "one relay publishes the feed again and both have renewed again");
+        await stopB.CancelAsync();
+        await runningB;
+        await stopA.CancelAsync();
+        await runningA;
+
+        string[] lines = [.. _log.Lines];
+        foreach (string line in lines)
+        {
+            output.WriteLine(line);
+        }
+
+        await using NatsConnection observer = server.Connect();
+        string owners = await OwnersAsync(observer);
+        Assert.True(owners is "a" or "a b", $"the feed's publishers in stream order: {owners}");
+        Assert.Contains(lines, l => l.Contains("Relay a lost demo/demo/DEMO: its lease could not be renewed for", StringComparison.Ordinal));
+        foreach (string relay in new[] { "a", "b" })
+        {
+            Assert.Contains(lines, l => l.Contains($"Relay {relay}: could not renew or take leases", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains($"Relay {relay}: leases renewed again after", StringComparison.Ordinal));
+        }
     }
 }

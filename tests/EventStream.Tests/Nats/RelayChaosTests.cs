@@ -25,11 +25,14 @@ public class RelayChaosTests(Xunit.Abstractions.ITestOutputHelper output)
             feeds = simulator.Brands.Select(b => new { client = b.ClientId, account = b.AccountId, brand = b.BrandId, token = b.Token, start = "beginning" }),
         }));
         var relays = new List<(CliProcess Process, Task<string> Log)>();
+        var everyLog = new List<Task<string>>(); // the killed relays' too
         int started = 0;
         (CliProcess, Task<string>) StartRelay()
         {
             CliProcess p = CliProcess.Start(["relay", "--nats", server.Url, "--feeds", feedsFile, "--instance", $"r{++started}", "--lease", "3s", "--max-lateness", "3s", "--status-every", "2s"]);
-            return (p, p.Error.ReadToEndAsync());
+            Task<string> log = p.Error.ReadToEndAsync();
+            everyLog.Add(log);
+            return (p, log);
         }
 
         try
@@ -75,6 +78,12 @@ public class RelayChaosTests(Xunit.Abstractions.ITestOutputHelper output)
             }
 
             output.WriteLine(await relays[0].Log);
+
+            // The outage was said: the relays running when nats-server went down (three; the next kill came 5 s later)
+            // printed the disconnect and the reconnect with its duration.
+            string[] logs = await Task.WhenAll(everyLog);
+            int said = logs.Count(l => l.Contains("disconnected from NATS at", StringComparison.Ordinal) && l.Contains("reconnected to NATS at", StringComparison.Ordinal));
+            Assert.True(said >= 2, $"{said} relays said the outage and the recovery");
 
             // The stream against the simulator's own record.
             List<string> ids = [.. (await StreamContents.ReadAsync(nats)).Select(m => m.MsgId!)];
