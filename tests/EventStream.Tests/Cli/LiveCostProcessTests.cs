@@ -27,8 +27,8 @@ public partial class LiveCostProcessTests(ITestOutputHelper output)
         Task<string> tailErrors = tail.Error.ReadToEndAsync();
         // The cost is per second of the tail's actual life, not of the nominal 20 s: the delay's continuation can come late
         // (issue 22: once, under load, 20 s late — xunit runs continuations on its two workers, and synchronous tests held
-        // both), and the tail spends its requests all the while. ConfigureAwait(false) leaves xunit's workers out of it.
-        await Task.Delay(run).ConfigureAwait(false);
+        // both), and the tail spends its requests all the while.
+        await Task.Delay(run);
         tail.Signal("TERM");
         await tail.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         double seconds = lived.Elapsed.TotalSeconds;

@@ -273,6 +273,22 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
         return (a, runningA, b, runningB);
     }
 
+    // Stops B, then A, and returns (and shows) what the relays logged.
+    private async Task<string[]> StopBothAsync(CancellationTokenSource stopA, Task runningA, CancellationTokenSource stopB, Task runningB)
+    {
+        await stopB.CancelAsync();
+        await runningB;
+        await stopA.CancelAsync();
+        await runningA;
+        string[] lines = [.. _log.Lines];
+        foreach (string line in lines)
+        {
+            output.WriteLine(line);
+        }
+
+        return lines;
+    }
+
     // Who published the feed, in the stream's order, runs collapsed: "a", "a b" (one handover), never "a b a".
     private static async Task<string> OwnersAsync(NatsConnection observer)
     {
@@ -324,16 +340,7 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
         proxy.Thaw(); // what A had in flight arrives now; A itself publishes nothing more
         await UntilAsync(async () => a.Members == 2 && b.Published >= bBefore + 90, TimeSpan.FromSeconds(30), "A renews its membership again, B goes on");
         Assert.Empty(a.OwnedFeeds);
-        await stopB.CancelAsync();
-        await runningB;
-        await stopA.CancelAsync();
-        await runningA;
-
-        string[] lines = [.. _log.Lines];
-        foreach (string line in lines)
-        {
-            output.WriteLine(line);
-        }
+        string[] lines = await StopBothAsync(stopA, runningA, stopB, runningB);
 
         output.WriteLine($"A stopped {stopped.TotalSeconds:F2} s after its connection hung; B took over after {takenOver.TotalSeconds:F2} s (lease 3 s)");
         Assert.Equal("a b", await OwnersAsync(observer));
@@ -368,16 +375,7 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
                 && _log.Lines.Count(l => l.Contains(": leases renewed again after", StringComparison.Ordinal)) >= 2,
             TimeSpan.FromSeconds(30),
             "one relay publishes the feed again and both have renewed again");
-        await stopB.CancelAsync();
-        await runningB;
-        await stopA.CancelAsync();
-        await runningA;
-
-        string[] lines = [.. _log.Lines];
-        foreach (string line in lines)
-        {
-            output.WriteLine(line);
-        }
+        string[] lines = await StopBothAsync(stopA, runningA, stopB, runningB);
 
         await using NatsConnection observer = server.Connect();
         string owners = await OwnersAsync(observer);
