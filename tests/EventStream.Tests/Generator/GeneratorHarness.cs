@@ -49,6 +49,29 @@ internal static class GeneratorHarness
             optionsProvider: null,
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
+    /// <summary>
+    /// Runs <paramref name="driver"/> (already run on <paramref name="compilation"/>) again after an edit that has nothing
+    /// to do with the plan, and asserts that every tracked step and every output was cached or unchanged.
+    /// </summary>
+    public static void AssertCachedAfterAnUnrelatedEdit(GeneratorDriver driver, CSharpCompilation compilation)
+    {
+        CSharpCompilation edited = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText(
+            "namespace Shop; public static class Unrelated { public static int Answer => 42; }",
+            new CSharpParseOptions(LanguageVersion.Preview), path: "/project/Unrelated.cs"));
+        GeneratorRunResult second = Assert.Single(driver.RunGenerators(edited).GetRunResult().Results);
+        foreach (string step in new[] { TrackingPlanGenerator.Steps.Targets, TrackingPlanGenerator.Steps.PlanFiles, TrackingPlanGenerator.Steps.Results, TrackingPlanGenerator.Steps.Models })
+        {
+            Assert.True(second.TrackedSteps.ContainsKey(step), $"step {step} not tracked");
+            var reasons = second.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+            Assert.NotEmpty(reasons);
+            Assert.All(reasons, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {r}"));
+        }
+
+        Assert.All(
+            second.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
+            o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+    }
+
     /// <summary>Runs the generator once; returns its result and the compilation with the generated code added.</summary>
     public static (GeneratorDriverRunResult Result, Compilation Output) Run(string source, params (string Path, string Text)[] files)
     {
