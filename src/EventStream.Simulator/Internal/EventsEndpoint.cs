@@ -60,11 +60,15 @@ internal sealed class EventsEndpoint
         string? contentType = request.Headers.ContentType.Count > 0 ? request.Headers.ContentType.ToString() : null;
         string? presented = request.Headers.TryGetValue("auth-token", out StringValues token) && token.Count == 1 ? token[0] : null;
         bool validToken = presented is not null && _buckets.ContainsKey(presented);
-        (int status, string? fault) = await RespondAsync(context, validToken ? presented : null, contentType).ConfigureAwait(false);
-        Log.Add(sequence, new RequestRecord(arrived, request.Path.Value ?? "", request.QueryString.Value ?? "", contentType, validToken, status, requestId, fault));
+        // Logged as the response starts, before the client can have any of it (a client that reads the log after its
+        // response sees its request there); a response that never starts (the client went away) is logged at the end.
+        var entry = new Entry(Log, sequence, new RequestRecord(arrived, request.Path.Value ?? "", request.QueryString.Value ?? "", contentType, validToken, 0, requestId, null), context.Response);
+        context.Response.OnStarting(static state => ((Entry)state).Started(), entry);
+        (int status, string? fault) = await RespondAsync(context, validToken ? presented : null, contentType, entry).ConfigureAwait(false);
+        entry.Ended(status, fault);
     }
 
-    private async Task<(int Status, string? Fault)> RespondAsync(HttpContext context, string? validToken, string? contentType)
+    private async Task<(int Status, string? Fault)> RespondAsync(HttpContext context, string? validToken, string? contentType, Entry entry)
     {
         HttpRequest request = context.Request;
         if (RequestSize(request) > _options.MaxRequestBytes)
@@ -124,6 +128,7 @@ internal sealed class EventsEndpoint
 
         if (faults.Fail)
         {
+            entry.Fault = "error";
             (int status, _) = await ErrorAsync(context, faults.Status, "internal_server_error", "Internal server error.").ConfigureAwait(false);
             return (status, "error");
         }
@@ -134,6 +139,7 @@ internal sealed class EventsEndpoint
         context.Response.ContentType = "application/json";
         if (faults.Truncate)
         {
+            entry.Fault = "truncated";
             await WriteTruncatedAsync(context, body, faults.CutSeed).ConfigureAwait(false);
             return (200, "truncated");
         }
@@ -141,7 +147,7 @@ internal sealed class EventsEndpoint
         string? fault = null;
         if (faults.Malformed)
         {
-            fault = "malformed";
+            fault = entry.Fault = "malformed";
             int cut = faults.CutSeed % body.Length;
             body = [.. body.AsSpan(0, cut), .. "#"u8];
         }
@@ -217,5 +223,32 @@ internal sealed class EventsEndpoint
         context.Response.ContentLength = buffer.Length;
         await context.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted).ConfigureAwait(false);
         return (status, null);
+    }
+
+    /// <summary>
+    /// One request's record, added to the log once: when its response starts (the status as sent, the fault as decided
+    /// before the first byte) or, for a response that never started, when its handler ends.
+    /// </summary>
+    private sealed class Entry(RequestLog log, long sequence, RequestRecord record, HttpResponse response)
+    {
+        private int _added;
+
+        public string? Fault { get; set; }
+
+        public Task Started()
+        {
+            Add(response.StatusCode, Fault);
+            return Task.CompletedTask;
+        }
+
+        public void Ended(int status, string? fault) => Add(status, fault);
+
+        private void Add(int status, string? fault)
+        {
+            if (Interlocked.Exchange(ref _added, 1) == 0)
+            {
+                log.Add(sequence, record with { Status = status, Fault = fault });
+            }
+        }
     }
 }
