@@ -14,14 +14,14 @@ namespace EventStream.Cli.Plans;
 internal sealed class PlanCheck
 {
     private readonly Dictionary<string, Rule> _actions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Rule>.AlternateLookup<ReadOnlySpan<char>> _actionsBySpan;
     private readonly Dictionary<(string Action, string Path, string Kind), Finding> _findings = [];
     private byte[] _scratch = new byte[256];
-    private string _eventId = string.Empty;
+    private byte[] _eventId = new byte[64]; // the current event's id, made a string only for a finding's first example
+    private int _eventIdLength;
     private string _action = string.Empty;
 
-    private PlanCheck()
-    {
-    }
+    private PlanCheck() => _actionsBySpan = _actions.GetAlternateLookup<ReadOnlySpan<char>>();
 
     public long Events { get; private set; }
 
@@ -45,8 +45,8 @@ internal sealed class PlanCheck
             if (e.TryGetProperty("action", out JsonElement action) && action.GetString() is { Length: > 0 } name)
             {
                 bool traits = e.TryGetProperty("category", out JsonElement c) && c.GetString() == "identify";
-                Rule payload = e.TryGetProperty("properties", out JsonElement schema) ? Rule.From(schema) : Rule.Any;
-                check._actions[name] = payload with { Traits = traits };
+                string root = traits ? "traits" : "properties";
+                check._actions[name] = e.TryGetProperty("properties", out JsonElement schema) ? Rule.From(schema, root, traits) : Rule.AnyAt(root, traits);
             }
         }
 
@@ -83,8 +83,9 @@ internal sealed class PlanCheck
             return false;
         }
 
-        string? action = null;
-        _eventId = string.Empty;
+        Rule? rule = null;
+        string? unplanned = null;
+        _eventIdLength = 0;
         Utf8JsonReader rawData = default;
         bool hasRawData = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -93,17 +94,18 @@ internal sealed class PlanCheck
             bool isId = !isAction && reader.ValueTextEquals("eventId"u8);
             bool isRaw = !isAction && !isId && reader.ValueTextEquals("rawData"u8);
             reader.Read();
-            if ((isAction || isId) && reader.TokenType == JsonTokenType.String)
+            if (isAction && reader.TokenType == JsonTokenType.String)
             {
-                string value = reader.GetString()!;
-                if (isAction)
+                (rule, unplanned) = FindAction(ref reader);
+            }
+            else if (isId && reader.TokenType == JsonTokenType.String)
+            {
+                if (_eventId.Length < reader.ValueSpan.Length)
                 {
-                    action = value;
+                    _eventId = new byte[reader.ValueSpan.Length * 2];
                 }
-                else
-                {
-                    _eventId = value;
-                }
+
+                _eventIdLength = reader.CopyString(_eventId);
             }
             else if (isRaw)
             {
@@ -114,15 +116,15 @@ internal sealed class PlanCheck
             reader.Skip();
         }
 
-        if (action is null)
+        if (rule is null && unplanned is null)
         {
             return false;
         }
 
         Events++;
-        _action = action;
-        if (!_actions.TryGetValue(action, out Rule? rule))
+        if (rule is null)
         {
+            _action = unplanned!;
             Note("", "unplanned action", null);
             return true;
         }
@@ -138,7 +140,7 @@ internal sealed class PlanCheck
                 if (match && rawData.TokenType == JsonTokenType.StartObject)
                 {
                     found = true;
-                    CheckValue(ref rawData, rule, rule.Traits ? "traits" : "properties", allowNull: false);
+                    CheckValue(ref rawData, rule, allowNull: false);
                     break;
                 }
 
@@ -146,25 +148,43 @@ internal sealed class PlanCheck
             }
         }
 
-        if (!found && rule.Properties is not null)
+        if (!found && rule.Members is not null)
         {
-            foreach (string required in rule.Required)
+            foreach (Member member in rule.Members)
             {
-                Note((rule.Traits ? "traits." : "properties.") + required, nameof(PlanViolationKind.MissingRequired), "present");
+                if (member.Required)
+                {
+                    Note(member.Rule.Path, nameof(PlanViolationKind.MissingRequired), "present");
+                }
             }
         }
 
         return true;
     }
 
-    private void CheckValue(ref Utf8JsonReader reader, Rule rule, string path, bool allowNull)
+    // The plan's action for the event's eventAction (matched without making it a string), or the unplanned name.
+    private (Rule? Rule, string? Unplanned) FindAction(ref Utf8JsonReader reader)
+    {
+        ReadOnlySpan<byte> utf8 = reader.ValueIsEscaped ? Unescape(ref reader) : reader.ValueSpan;
+        Span<char> chars = utf8.Length <= 256 ? stackalloc char[utf8.Length] : new char[utf8.Length];
+        int length = Encoding.UTF8.GetChars(utf8, chars);
+        if (_actionsBySpan.TryGetValue(chars[..length], out string? name, out Rule? rule))
+        {
+            _action = name;
+            return (rule, null);
+        }
+
+        return (null, new string(chars[..length]));
+    }
+
+    private void CheckValue(ref Utf8JsonReader reader, Rule rule, bool allowNull)
     {
         JsonTokenType token = reader.TokenType;
         if (token == JsonTokenType.Null)
         {
             if (!allowNull && !rule.AllowsNull && rule.Types != Kinds.Any)
             {
-                Note(path, nameof(PlanViolationKind.WrongType), rule.Expected);
+                Note(rule.Path, nameof(PlanViolationKind.WrongType), rule.Expected);
             }
 
             return;
@@ -181,7 +201,7 @@ internal sealed class PlanCheck
         bool fits = (rule.Types & kind) != 0 || (kind == Kinds.Integer && (rule.Types & Kinds.Number) != 0);
         if (!fits)
         {
-            Note(path, kind == Kinds.Number && (rule.Types & Kinds.Integer) != 0 ? nameof(PlanViolationKind.OutOfRange) : nameof(PlanViolationKind.WrongType), rule.Expected);
+            Note(rule.Path, kind == Kinds.Number && (rule.Types & Kinds.Integer) != 0 ? nameof(PlanViolationKind.OutOfRange) : nameof(PlanViolationKind.WrongType), rule.Expected);
             reader.Skip();
             return;
         }
@@ -189,31 +209,34 @@ internal sealed class PlanCheck
         switch (kind)
         {
             case Kinds.String:
-                CheckString(ref reader, rule, path);
+                CheckString(ref reader, rule);
                 break;
-            case Kinds.Object when rule.Properties is not null:
-                var seen = new HashSet<string>(StringComparer.Ordinal);
+            case Kinds.Object when rule.Members is { } members:
+                // Members are matched by their UTF-8 names, trying first the one after the last match (events usually
+                // keep the plan's order), and the required ones found are marked by index: no string, no set per object.
+                Span<bool> seen = members.Length <= 256 ? stackalloc bool[members.Length] : new bool[members.Length];
+                int next = 0;
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    string name = reader.GetString()!;
+                    int index = Find(ref reader, rule, members, next);
                     reader.Read();
-                    seen.Add(name);
-                    if (rule.Properties.TryGetValue(name, out Rule? member))
+                    if (index >= 0)
                     {
-                        CheckValue(ref reader, member, path + "." + name, allowNull: !rule.Required.Contains(name));
+                        seen[index] = true;
+                        next = index + 1;
+                        CheckValue(ref reader, members[index].Rule, allowNull: !members[index].Required);
                     }
                     else
                     {
-                        Note(path + "." + name, "unplanned property", null);
-                        reader.Skip();
+                        reader.Skip(); // unplanned: noted by Find
                     }
                 }
 
-                foreach (string required in rule.Required)
+                for (int i = 0; i < members.Length; i++)
                 {
-                    if (!seen.Contains(required))
+                    if (members[i].Required && !seen[i])
                     {
-                        Note(path + "." + required, nameof(PlanViolationKind.MissingRequired), "present");
+                        Note(members[i].Rule.Path, nameof(PlanViolationKind.MissingRequired), "present");
                     }
                 }
 
@@ -221,7 +244,7 @@ internal sealed class PlanCheck
             case Kinds.Array when rule.Items is not null:
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    CheckValue(ref reader, rule.Items, path + "[]", allowNull: false);
+                    CheckValue(ref reader, rule.Items, allowNull: false);
                 }
 
                 break;
@@ -231,12 +254,33 @@ internal sealed class PlanCheck
         }
     }
 
-    private void CheckString(ref Utf8JsonReader reader, Rule rule, string path)
+    // The index of the member the reader's property name names, or -1 (and the finding noted) when the plan has none.
+    private int Find(ref Utf8JsonReader reader, Rule parent, Member[] members, int next)
+    {
+        for (int i = 0; i < members.Length; i++)
+        {
+            int index = next + i < members.Length ? next + i : next + i - members.Length;
+            if (reader.ValueTextEquals(members[index].Utf8Name))
+            {
+                return index;
+            }
+        }
+
+        Note(parent.Path + "." + reader.GetString(), "unplanned property", null);
+        return -1;
+    }
+
+    private void CheckString(ref Utf8JsonReader reader, Rule rule)
     {
         ReadOnlySpan<byte> text = reader.ValueIsEscaped ? Unescape(ref reader) : reader.ValueSpan;
-        if (rule.Enum is { } values && !values.Contains(Encoding.UTF8.GetString(text)))
+        if (rule.Enum is { } values)
         {
-            Note(path, nameof(PlanViolationKind.UnknownEnumValue), "one of " + string.Join(", ", values.Order(StringComparer.Ordinal)));
+            Span<char> chars = text.Length <= 256 ? stackalloc char[text.Length] : new char[text.Length];
+            if (!rule.EnumBySpan.Contains(chars[..Encoding.UTF8.GetChars(text, chars)]))
+            {
+                Note(rule.Path, nameof(PlanViolationKind.UnknownEnumValue), "one of " + string.Join(", ", values.Order(StringComparer.Ordinal)));
+            }
+
             return;
         }
 
@@ -244,15 +288,21 @@ internal sealed class PlanCheck
         {
             "date-time" => reader.TryGetDateTimeOffset(out _),
             "uuid" => reader.TryGetGuid(out _),
-            "date" => text.Length == 10 && DateOnly.TryParseExact(Encoding.UTF8.GetString(text), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _),
+            "date" => text.Length == 10 && IsDate(text),
             "email" => PlanRule.IsEmail(text),
             "uri" => Encoding.UTF8.GetString(text) is var s && PlanReader.HasScheme(s) && Uri.TryCreate(s, UriKind.Absolute, out _),
             _ => true,
         };
         if (!ok)
         {
-            Note(path, nameof(PlanViolationKind.InvalidFormat), rule.Format);
+            Note(rule.Path, nameof(PlanViolationKind.InvalidFormat), rule.Format);
         }
+    }
+
+    private static bool IsDate(ReadOnlySpan<byte> text)
+    {
+        Span<char> chars = stackalloc char[10];
+        return Encoding.UTF8.TryGetChars(text, chars, out int length) && DateOnly.TryParseExact(chars[..length], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
     }
 
     private ReadOnlySpan<byte> Unescape(ref Utf8JsonReader reader)
@@ -274,7 +324,7 @@ internal sealed class PlanCheck
         }
         else
         {
-            _findings[key] = new Finding(_eventId, expected) { Count = 1 };
+            _findings[key] = new Finding(Encoding.UTF8.GetString(_eventId, 0, _eventIdLength), expected) { Count = 1 };
         }
     }
 
@@ -300,29 +350,51 @@ internal sealed class PlanCheck
         Any = String | Integer | Number | Boolean | Object | Array,
     }
 
-    /// <summary>What the plan allows at one place (the subset of JSON Schema the generator maps; the rest allows anything).</summary>
-    private sealed record Rule(Kinds Types, bool AllowsNull, string? Format, HashSet<string>? Enum, Dictionary<string, Rule>? Properties, HashSet<string> Required, Rule? Items)
-    {
-        public static readonly Rule Any = new(Kinds.Any, true, null, null, null, [], null);
+    /// <summary>A property the plan names, matched by its UTF-8 name.</summary>
+    private sealed record Member(string Name, byte[] Utf8Name, Rule Rule, bool Required);
 
-        public bool Traits { get; init; }
+    /// <summary>What the plan allows at one place (the subset of JSON Schema the generator maps; the rest allows anything).</summary>
+    private sealed class Rule
+    {
+        private Rule(string path, bool traits) => (Path, Traits) = (path, traits);
+
+        public Kinds Types { get; private init; } = Kinds.Any;
+
+        public bool AllowsNull { get; private init; } = true;
+
+        public string? Format { get; private init; }
+
+        public HashSet<string>? Enum { get; private init; }
+
+        public HashSet<string>.AlternateLookup<ReadOnlySpan<char>> EnumBySpan { get; private init; }
+
+        public Member[]? Members { get; private init; }
+
+        public Rule? Items { get; private init; }
+
+        /// <summary>Where this rule applies, as findings name it: <c>properties.box.sealed</c>, <c>properties.tags[]</c>.</summary>
+        public string Path { get; }
+
+        public bool Traits { get; }
 
         public string Expected => Types switch
         {
             Kinds.String => Format ?? "string",
             Kinds.Integer => "integer",
-            Kinds.Number => "number",
+            Kinds.Number | Kinds.Integer => "number",
             Kinds.Boolean => "boolean",
             Kinds.Object => "object",
             Kinds.Array => "array",
             _ => "a planned type",
         };
 
-        public static Rule From(JsonElement schema)
+        public static Rule AnyAt(string path, bool traits = false) => new(path, traits);
+
+        public static Rule From(JsonElement schema, string path, bool traits = false)
         {
             if (schema.ValueKind != JsonValueKind.Object)
             {
-                return Any;
+                return AnyAt(path, traits);
             }
 
             Kinds types = Kinds.None;
@@ -350,28 +422,38 @@ internal sealed class PlanCheck
 
             if (types == Kinds.None)
             {
-                return Any;
+                return AnyAt(path, traits);
             }
 
             HashSet<string>? values = null;
             if (schema.TryGetProperty("enum", out JsonElement e) && e.ValueKind == JsonValueKind.Array && types == Kinds.String && e.EnumerateArray().All(v => v.ValueKind is JsonValueKind.String or JsonValueKind.Null))
             {
-                values = [.. e.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!)];
+                values = new HashSet<string>(e.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!), StringComparer.Ordinal);
                 allowsNull |= e.EnumerateArray().Any(v => v.ValueKind == JsonValueKind.Null);
             }
 
-            Dictionary<string, Rule>? properties = null;
+            Member[]? members = null;
             if (schema.TryGetProperty("properties", out JsonElement p) && p.ValueKind == JsonValueKind.Object)
             {
-                properties = p.EnumerateObject().ToDictionary(m => m.Name, m => From(m.Value), StringComparer.Ordinal);
+                HashSet<string> required = schema.TryGetProperty("required", out JsonElement r) && r.ValueKind == JsonValueKind.Array
+                    ? [.. r.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!)]
+                    : [];
+                members = [.. p.EnumerateObject().DistinctBy(m => m.Name, StringComparer.Ordinal)
+                    .Select(m => new Member(m.Name, Encoding.UTF8.GetBytes(m.Name), From(m.Value, path + "." + m.Name), required.Contains(m.Name)))];
             }
 
-            HashSet<string> required = schema.TryGetProperty("required", out JsonElement r) && r.ValueKind == JsonValueKind.Array
-                ? [.. r.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).Where(n => properties?.ContainsKey(n) == true)]
-                : [];
             string? format = types == Kinds.String && schema.TryGetProperty("format", out JsonElement f) && f.GetString() is "date-time" or "uuid" or "date" or "email" or "uri" ? f.GetString() : null;
-            Rule? items = schema.TryGetProperty("items", out JsonElement i) ? From(i) : null;
-            return new Rule(types, allowsNull, format, values, properties, required, items);
+            Rule? items = schema.TryGetProperty("items", out JsonElement i) ? From(i, path + "[]") : null;
+            return new Rule(path, traits)
+            {
+                Types = types,
+                AllowsNull = allowsNull,
+                Format = format,
+                Enum = values,
+                EnumBySpan = values is null ? default : values.GetAlternateLookup<ReadOnlySpan<char>>(),
+                Members = members,
+                Items = items,
+            };
         }
     }
 }
