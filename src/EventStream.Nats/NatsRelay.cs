@@ -29,7 +29,8 @@ namespace EventStream.Nats;
 /// </summary>
 public sealed class NatsRelay
 {
-    private static readonly NatsRawSerializer<ReadOnlyMemory<byte>> Payload = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
+    // How long a batch may wait for its acknowledgements before it is published again (NATS.Net's JetStream request timeout).
+    private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(5);
     private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
 
     /// <summary>The header that names the relay (its <see cref="InstanceId"/>) that published a message.</summary>
@@ -46,6 +47,7 @@ public sealed class NatsRelay
     private INatsKVStore? _leases;
     private INatsKVStore? _members;
     private INatsKVStore? _checkpoints;
+    private AckedPublisher? _publisher;
     private long _published;
     private long _duplicates;
     private int _memberCount = 1;
@@ -127,6 +129,7 @@ public sealed class NatsRelay
         _leases = await _kv.CreateOrUpdateStoreAsync(new NatsKVConfig(_options.Bucket("leases")) { MaxAge = _options.LeaseTime, History = 1 }, cancellationToken).ConfigureAwait(false);
         _members = await _kv.CreateOrUpdateStoreAsync(new NatsKVConfig(_options.Bucket("members")) { MaxAge = _options.LeaseTime, History = 1 }, cancellationToken).ConfigureAwait(false);
         _checkpoints = await _kv.CreateOrUpdateStoreAsync(new NatsKVConfig(_options.Bucket("checkpoints")) { History = 1 }, cancellationToken).ConfigureAwait(false);
+        _publisher = await AckedPublisher.StartAsync(_nats, cancellationToken).ConfigureAwait(false);
         if (_log is not null)
         {
             RelayLog.Started(_log, InstanceId, _feeds.Count, _options.StreamName, _options.LeaseTime);
@@ -198,6 +201,7 @@ public sealed class NatsRelay
                 // gone with the connection: its entry expires after the lease time
             }
 
+            await _publisher.DisposeAsync().ConfigureAwait(false);
             if (_log is not null)
             {
                 RelayLog.Stopped(_log, InstanceId, Published, Duplicates);
@@ -424,28 +428,13 @@ public sealed class NatsRelay
         {
             try
             {
-                var acks = new Task<PubAckResponse>[batch.Count];
-                for (int i = 0; i < batch.Count; i++)
-                {
-                    IntileryEvent e = batch[i];
-                    var headers = new NatsHeaders { ["Nats-Msg-Id"] = e.EventId, [RelayHeader] = InstanceId };
-                    string subject = $"{feedSubject}.{NatsNames.Escape(e.EventAction)}";
-                    acks[i] = _js.PublishAsync(subject, e.Json, Payload, headers: headers, cancellationToken: cancellationToken).AsTask();
-                }
-
-                foreach (Task<PubAckResponse> ack in acks)
-                {
-                    PubAckResponse response = await ack.ConfigureAwait(false);
-                    if (response.Duplicate)
-                    {
-                        Interlocked.Increment(ref _duplicates); // already in the stream: dropped by its duplicate window
-                        continue;
-                    }
-
-                    response.EnsureSuccess();
-                    Interlocked.Increment(ref _published);
-                }
-
+                int duplicates = await _publisher!.PublishAsync(
+                    batch,
+                    e => ($"{feedSubject}.{NatsNames.Escape(e.EventAction)}", e.Json, new NatsHeaders { ["Nats-Msg-Id"] = e.EventId, [RelayHeader] = InstanceId }),
+                    AckTimeout,
+                    cancellationToken).ConfigureAwait(false);
+                Interlocked.Add(ref _duplicates, duplicates); // already in the stream: dropped by its duplicate window
+                Interlocked.Add(ref _published, batch.Count - duplicates);
                 return;
             }
             catch (Exception ex) when (ex is NatsException or TimeoutException && !cancellationToken.IsCancellationRequested)
