@@ -10,6 +10,7 @@ using EventStream.Nats;
 using EventStream.Parsing;
 using EventStream.Simulator;
 using EventStream.Typed;
+using EventStream.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -67,6 +68,16 @@ builder.Services.AddEventFeed();
 await using WebApplication app = builder.Build();
 app.MapEventStream("/events");
 app.MapEventStreamDashboard();
+int hooks = 0;
+app.MapPost("/hook", (Microsoft.AspNetCore.Http.HttpRequest request) =>
+{
+    if (request.Headers.ContainsKey("webhook-id") && request.Headers.ContainsKey("webhook-signature"))
+    {
+        Interlocked.Increment(ref hooks);
+    }
+
+    return Microsoft.AspNetCore.Http.Results.NoContent();
+});
 await app.StartAsync();
 var server = new Uri(app.Urls.First());
 
@@ -94,6 +105,22 @@ using (var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/events", U
     Check(status && data, "sse: a status and an event");
 }
 
+// Webhooks: the backlog forwarded, signed, to a route on this app.
+string deadLetters = Path.Combine(Path.GetTempPath(), $"aot-dead-letters-{Guid.NewGuid():N}.ndjson");
+var routes = new WebhookForwarderOptions
+{
+    Routes = [new WebhookRoute { Name = "aot", Endpoint = new Uri(server, "/hook"), Secrets = ["whsec_" + Convert.ToBase64String(new byte[32])] }],
+    DeadLetterPath = deadLetters,
+};
+await using (var forwarder = new WebhookForwarder(api, new FeedOptions { Start = FeedStart.Beginning, Until = DateTimeOffset.UtcNow, MaxLateness = TimeSpan.FromSeconds(1) }, routes))
+{
+    using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+    await forwarder.RunAsync(cts.Token);
+    long delivered = forwarder.Routes[0].Delivered;
+    Check(delivered >= 300 && Volatile.Read(ref hooks) == delivered, $"webhooks: {delivered} delivered, {hooks} received signed");
+}
+
+File.Delete(deadLetters);
 await app.StopAsync();
 Console.WriteLine("aot: all ok");
 return 0;
