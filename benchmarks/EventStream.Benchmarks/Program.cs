@@ -156,6 +156,18 @@ public static class Program
             return;
         }
 
+        if (args is ["webhooks", string webhookBacklog])
+        {
+            await WebhookThroughput.RunAsync(int.Parse(webhookBacklog, System.Globalization.CultureInfo.InvariantCulture));
+            return;
+        }
+
+        if (args is ["webhook-receiver"])
+        {
+            await WebhookThroughput.ServeAsync();
+            return;
+        }
+
         if (args is ["retain", string keptPages])
         {
             Retention.Run(int.Parse(keptPages, System.Globalization.CultureInfo.InvariantCulture));
