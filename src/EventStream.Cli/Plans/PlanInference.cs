@@ -197,7 +197,7 @@ internal sealed class PlanInference
 
             e["description"] = $"Inferred from {a.Events.ToString(CultureInfo.InvariantCulture)} events";
             e["properties"] = a.Payload.ToObjectSchema(a.Events);
-            events.Add(e);
+            events.Add((JsonNode)e); // JsonArray.Add(JsonNode): its generic Add<T> is neither trim- nor AOT-safe
         }
 
         return new JsonObject
@@ -470,7 +470,7 @@ internal sealed class PlanInference
                 properties[key] = node.ToSchema();
                 if (node.Present >= objects && objects > 0)
                 {
-                    required.Add(key);
+                    required.Add((JsonNode)key);
                 }
             }
 

@@ -35,6 +35,7 @@ public sealed class NativeAotTests(NativeAotTests.Published published) : IClassF
             Assert.True(process.ExitCode == 0, text);
             Assert.Contains("ok: feed: 100 events", text, StringComparison.Ordinal);
             Assert.Contains("ok: sse: a status and an event", text, StringComparison.Ordinal);
+            Assert.Contains("ok: webhooks: ", text, StringComparison.Ordinal);
             Assert.Contains("aot: all ok", text, StringComparison.Ordinal);
         }
         finally
