@@ -40,6 +40,12 @@ internal sealed class AckLedger
     /// <summary>Every event up to this take number is acknowledged.</summary>
     private long _watermark;
 
+    /// <summary>At most this many event ids are remembered; beyond it the oldest are forgotten, even unacknowledged ones.</summary>
+    public const int MaxTracked = 100_000;
+
+    /// <summary>The newest take number forgotten because of <see cref="MaxTracked"/> (0: none).</summary>
+    private long _forgotten;
+
     /// <summary>At most this many checkpoints are held; beyond it the oldest-but-one are dropped (only coarser, never unsafe).</summary>
     public const int MaxHeld = 32;
 
@@ -51,6 +57,9 @@ internal sealed class AckLedger
     public int Unacknowledged { get { lock (_lock) { return _remaining.Count; } } }
 
     public int Held { get { lock (_lock) { return _held.Count; } } }
+
+    /// <summary>Event ids remembered now (at most <see cref="MaxTracked"/>).</summary>
+    public int Tracked { get { lock (_lock) { return _order.Count; } } }
 
     /// <summary>Records an event about to be queued on <paramref name="routes"/> routes (0: acknowledged at once); returns its take number.</summary>
     public long Begin(string eventId, int routes)
@@ -98,8 +107,11 @@ internal sealed class AckLedger
     {
         lock (_lock)
         {
-            // An id not held is from before this run (a restored checkpoint), or already below the watermark: nothing to wait for.
-            long sequence = checkpoint.LastEventId is { } id && _sequenceOf.TryGetValue(id, out long s) ? s : 0;
+            // An id not held is from before this run (a restored checkpoint), or already below the watermark: nothing to
+            // wait for — unless ids not yet acknowledged were forgotten (MaxTracked): then it may be one of them, and the
+            // checkpoint waits for everything taken so far (coarser, never unsafe).
+            long sequence = checkpoint.LastEventId is { } id && _sequenceOf.TryGetValue(id, out long s) ? s
+                : _forgotten > _watermark ? _taken : 0;
             _held.Add((sequence, checkpoint));
             if (_held.Count > MaxHeld)
             {
@@ -142,6 +154,15 @@ internal sealed class AckLedger
         {
             (_, string id) = _order.Dequeue();
             _sequenceOf.Remove(id);
+        }
+
+        // And the oldest beyond MaxTracked even above it (a route retrying the same events for hours holds the watermark
+        // while the others go on): memory stays bounded, and a checkpoint naming a forgotten id waits for all taken so far.
+        while (_order.Count > MaxTracked)
+        {
+            (long sequence, string id) = _order.Dequeue();
+            _sequenceOf.Remove(id);
+            _forgotten = Math.Max(_forgotten, sequence);
         }
     }
 }

@@ -71,4 +71,34 @@ public class AckLedgerTests
         Assert.Equal(AckLedger.MaxHeld, ledger.Held);
         Assert.Null(ledger.TakeReady());
     }
+
+    [Fact]
+    public void ARouteThatHoldsTheOldestEvent_MemoryStaysBounded_AndACheckpointNamingAForgottenIdWaitsForAllTaken()
+    {
+        // One event a dead route keeps retrying, then far more than MaxTracked that every route acknowledges (the live
+        // route goes on while the dead one holds the watermark).
+        var ledger = new AckLedger();
+        long stuck = ledger.Begin("stuck", 1);
+        int count = AckLedger.MaxTracked * 3;
+        for (int i = 0; i < count; i++)
+        {
+            ledger.Acknowledge(ledger.Begin($"e{i}", 1));
+        }
+
+        Assert.Equal(0, ledger.Watermark);
+        Assert.Equal(1, ledger.Unacknowledged);
+        Assert.InRange(ledger.Tracked, 1, AckLedger.MaxTracked);
+
+        // A checkpoint naming an id long forgotten, and one naming a recent id: neither is ready while "stuck" is not.
+        ledger.Hold(At("e5"));
+        ledger.Hold(At($"e{count - 1}"));
+        Assert.Null(ledger.TakeReady());
+
+        long last = ledger.Begin("after", 1);
+        ledger.Acknowledge(stuck);
+        Assert.Equal(last - 1, ledger.Watermark); // everything before "after"
+        Assert.Equal($"e{count - 1}", ledger.TakeReady()?.LastEventId);
+        ledger.Acknowledge(last);
+        Assert.Equal(0, ledger.Unacknowledged);
+    }
 }
