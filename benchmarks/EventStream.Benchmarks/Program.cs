@@ -156,6 +156,12 @@ public static class Program
             return;
         }
 
+        if (args is ["failover", string trials])
+        {
+            await RelayThroughput.FailoverAsync(null, null, int.Parse(trials, System.Globalization.CultureInfo.InvariantCulture));
+            return;
+        }
+
         if (args is ["webhooks", string webhookBacklog])
         {
             await WebhookThroughput.RunAsync(int.Parse(webhookBacklog, System.Globalization.CultureInfo.InvariantCulture));

@@ -174,28 +174,60 @@ internal static class RelayThroughput
             + $"a batch of 500 in flight: p50 {batches[batches.Count / 2]:F1} ms, max {batches[^1]:F1} ms ({500 / batches[batches.Count / 2] * 1000:N0} events/s)");
 
         // (4) Failover with the default lease (10 s).
-        NatsConnection first = new(new NatsOpts { Url = server.Url });
-        await using NatsConnection second = new(new NatsOpts { Url = server.Url });
-        using var stopAll = new CancellationTokenSource();
-        var a = new NatsRelay(first, Feeds(simulator, FeedStart.Now), new NatsRelayOptions { BaseUrl = simulator.BaseUrl, InstanceId = "a", BucketPrefix = "failover" });
-        var b2 = new NatsRelay(second, Feeds(simulator, FeedStart.Now), new NatsRelayOptions { BaseUrl = simulator.BaseUrl, InstanceId = "b", BucketPrefix = "failover" });
-        Task ra = a.RunAsync(stopAll.Token);
-        Task rb = b2.RunAsync(stopAll.Token);
-        while (a.OwnedFeeds.Count != 2 || b2.OwnedFeeds.Count != 2)
-        {
-            await Task.Delay(100);
-        }
+        await FailoverAsync(simulator, server, 1);
+    }
 
-        var clock = Stopwatch.StartNew();
-        await first.DisposeAsync(); // a dies: nothing released
-        while (b2.OwnedFeeds.Count != 4)
+    /// <summary>
+    /// <c>failover N</c> (and part 4 of <c>relay</c>): two relays share 4 live feeds with the default lease (10 s); one
+    /// loses its connection (nothing released); the time until the other owns all four, from the death and from the
+    /// moment the dead relay's last lease lapsed (its last write, by the server's clock, plus the lease). N trials.
+    /// </summary>
+    public static async Task FailoverAsync(SimulatorProcess? simulator, NatsServerProcess? server, int trials)
+    {
+        using SimulatorProcess? ownSimulator = simulator is null ? SimulatorProcess.Start(0, requestsPerSecond: 0, burst: 500, liveRate: 4, brands: 4) : null;
+        using NatsServerProcess? ownServer = server is null ? await NatsServerProcess.StartAsync() : null;
+        simulator ??= ownSimulator!;
+        server ??= ownServer!;
+        for (int trial = 1; trial <= trials; trial++)
         {
-            await Task.Delay(50);
-        }
+            string prefix = $"failover{trial}";
+            NatsConnection first = new(new NatsOpts { Url = server.Url });
+            await using NatsConnection second = new(new NatsOpts { Url = server.Url });
+            using var stopAll = new CancellationTokenSource();
+            var a = new NatsRelay(first, Feeds(simulator, FeedStart.Now), new NatsRelayOptions { BaseUrl = simulator.BaseUrl, InstanceId = "a", BucketPrefix = prefix });
+            var b2 = new NatsRelay(second, Feeds(simulator, FeedStart.Now), new NatsRelayOptions { BaseUrl = simulator.BaseUrl, InstanceId = "b", BucketPrefix = prefix });
+            Task ra = a.RunAsync(stopAll.Token);
+            await Task.Delay(Random.Shared.Next(0, 2500)); // relays started apart: their renewal rounds out of step
+            Task rb = b2.RunAsync(stopAll.Token);
+            while (a.OwnedFeeds.Count != 2 || b2.OwnedFeeds.Count != 2)
+            {
+                await Task.Delay(100);
+            }
 
-        Console.WriteLine($"failover (lease 10 s, renewed every 2.5 s): the survivor owned all 4 feeds {clock.Elapsed.TotalSeconds:F1} s after the other relay's connection died");
-        await stopAll.CancelAsync();
-        await Task.WhenAll(ra, rb).ContinueWith(static _ => { }, TaskScheduler.Default);
+            await Task.Delay(Random.Shared.Next(0, 2500)); // dying anywhere in a renewal interval
+            string[] dead = [.. a.OwnedFeeds];
+            var clock = Stopwatch.StartNew();
+            await first.DisposeAsync(); // a dies: nothing released
+            DateTimeOffset diedAt = DateTimeOffset.UtcNow;
+            var leases = await new NATS.Client.KeyValueStore.NatsKVContext(new NatsJSContext(second)).GetStoreAsync($"{prefix}-leases");
+            DateTimeOffset lastWrite = DateTimeOffset.MinValue;
+            foreach (string key in dead)
+            {
+                var entry = await leases.GetEntryAsync<byte[]>(key);
+                lastWrite = entry.Created > lastWrite ? entry.Created : lastWrite;
+            }
+
+            while (b2.OwnedFeeds.Count != 4)
+            {
+                await Task.Delay(20);
+            }
+
+            double afterDeath = clock.Elapsed.TotalSeconds;
+            double afterLapse = afterDeath - (lastWrite + TimeSpan.FromSeconds(10) - diedAt).TotalSeconds;
+            Console.WriteLine($"failover (lease 10 s, renewed every 2.5 s): the survivor owned all 4 feeds {afterDeath:F2} s after the other relay's connection died, {afterLapse:F2} s after its last lease lapsed");
+            await stopAll.CancelAsync();
+            await Task.WhenAll(ra, rb).ContinueWith(static _ => { }, TaskScheduler.Default);
+        }
     }
 
     private static string Brand(int i) => i == 0 ? "DEMO" : $"DEMO{i + 1}";
@@ -221,7 +253,7 @@ internal static class RelayThroughput
     }
 
     /// <summary>nats-server -js on a free loopback port with a temporary store.</summary>
-    private sealed class NatsServerProcess : IDisposable
+    internal sealed class NatsServerProcess : IDisposable
     {
         private readonly Process _process;
         private readonly string _store;

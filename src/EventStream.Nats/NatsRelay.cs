@@ -134,12 +134,15 @@ public sealed class NatsRelay
         {
             RelayLog.Started(_log, InstanceId, _feeds.Count, _options.StreamName, _options.LeaseTime);
         }
+        TimeSpan every = _options.LeaseTime / 4;
+        var watch = new LeaseWatch(_leases, _members, _options.LeaseTime, every, _time);
         try
         {
-            TimeSpan every = _options.LeaseTime / 4;
+            string me = NatsNames.Escape(InstanceId);
             long failingSince = 0, saidAt = 0;
             while (!cancellationToken.IsCancellationRequested)
             {
+                long roundStarted = _time.GetTimestamp();
                 try
                 {
                     // A round that hangs (a connection that neither answers nor fails) ends by itself: the leases' own
@@ -183,7 +186,7 @@ public sealed class NatsRelay
                 }
 
                 ReleaseEnded();
-                await Task.Delay(every, _time, cancellationToken).ConfigureAwait(false);
+                await watch.WaitAsync(roundStarted, _owned.ContainsKey, me, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -191,6 +194,7 @@ public sealed class NatsRelay
         }
         finally
         {
+            await watch.DisposeAsync().ConfigureAwait(false);
             await Task.WhenAll(_owned.Values.Select(o => ReleaseAsync(o, "stopping"))).ConfigureAwait(false);
             try
             {
