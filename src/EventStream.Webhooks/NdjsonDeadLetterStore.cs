@@ -28,7 +28,7 @@ public sealed class NdjsonDeadLetterStore : IWebhookDeadLetterStore, IAsyncDispo
     public async ValueTask AddAsync(WebhookDeadLetter deadLetter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(deadLetter);
-        byte[] line = JsonSerializer.SerializeToUtf8Bytes(deadLetter, DeadLetterJson.Default.WebhookDeadLetter);
+        byte[] line = deadLetter.ToUtf8Json();
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -67,19 +67,14 @@ public sealed class NdjsonDeadLetterStore : IWebhookDeadLetterStore, IAsyncDispo
                 continue;
             }
 
-            WebhookDeadLetter? letter;
+            WebhookDeadLetter letter;
             try
             {
-                letter = JsonSerializer.Deserialize(line, DeadLetterJson.Default.WebhookDeadLetter);
+                letter = WebhookDeadLetter.FromUtf8Json(System.Text.Encoding.UTF8.GetBytes(line));
             }
-            catch (JsonException ex)
+            catch (InvalidDataException ex)
             {
                 throw new InvalidDataException($"{path}:{number} is not a dead letter: {ex.Message}", ex);
-            }
-
-            if (letter is null || string.IsNullOrEmpty(letter.Route) || string.IsNullOrEmpty(letter.EventId) || letter.Event.ValueKind != JsonValueKind.Object)
-            {
-                throw new InvalidDataException($"{path}:{number} is not a dead letter: route, eventId and event are required.");
             }
 
             yield return letter;

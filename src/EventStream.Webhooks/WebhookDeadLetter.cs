@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace EventStream.Webhooks;
 
 /// <summary>An event a route could not deliver: what it last got back, and how often it tried.</summary>
@@ -21,4 +23,33 @@ public sealed record WebhookDeadLetter(
     string? BodyExcerpt,
     int Attempts,
     DateTimeOffset? FirstAttempt,
-    DateTimeOffset DeadLetteredAt);
+    DateTimeOffset DeadLetteredAt)
+{
+    /// <summary>The dead letter as JSON, as the stores keep it (one line of <see cref="NdjsonDeadLetterStore"/>'s file).</summary>
+    /// <returns>UTF-8 JSON: camelCase members, those without a value left out, the event as received.</returns>
+    public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(this, DeadLetterJson.Default.WebhookDeadLetter);
+
+    /// <summary>Reads a dead letter written by <see cref="ToUtf8Json"/>.</summary>
+    /// <param name="utf8Json">The JSON.</param>
+    /// <returns>The dead letter.</returns>
+    /// <exception cref="InvalidDataException">It is not JSON, or not a dead letter (route, eventId and event are required).</exception>
+    public static WebhookDeadLetter FromUtf8Json(ReadOnlySpan<byte> utf8Json)
+    {
+        WebhookDeadLetter? letter;
+        try
+        {
+            letter = JsonSerializer.Deserialize(utf8Json, DeadLetterJson.Default.WebhookDeadLetter);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException(ex.Message, ex);
+        }
+
+        if (letter is null || string.IsNullOrEmpty(letter.Route) || string.IsNullOrEmpty(letter.EventId) || letter.Event.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidDataException("route, eventId and event are required.");
+        }
+
+        return letter;
+    }
+}

@@ -3,9 +3,12 @@ using System.Globalization;
 using System.Text.Json;
 using EventStream.Api;
 using EventStream.Feed;
+using EventStream.Nats;
 using EventStream.Parsing;
 using EventStream.Simulator;
 using EventStream.Webhooks;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
 
 namespace EventStream.Cli.Commands;
 
@@ -14,10 +17,15 @@ namespace EventStream.Cli.Commands;
 /// signed per Standard Webhooks, at least once, per customer in order, retried, dead-lettered. Same connection and start
 /// options as <c>tail</c> (<see cref="ConnectionOptions"/>); a status line on stderr every few seconds; SIGINT/SIGTERM stop
 /// it cleanly (deliveries in flight given the drain time, the acknowledged checkpoint saved, exit 0). With
-/// <c>--replay-dead-letters FILE</c> it sends a dead-letter file again and exits. Nothing it prints holds a secret.
+/// <c>--replay-dead-letters FILE</c> it sends a dead-letter file again and exits. Dead letters go to an NDJSON file, or
+/// with <c>jetstream:STREAM</c> to a JetStream stream on <c>--nats</c> (<see cref="JetStreamDeadLetterStore"/>; NATS
+/// options as <c>relay</c>'s). Nothing it prints holds a secret.
 /// </summary>
 internal static class ForwardCommand
 {
+    /// <summary>How <c>--dead-letters</c> and <c>--replay-dead-letters</c> name a JetStream stream rather than a file.</summary>
+    private const string JetStreamScheme = "jetstream:";
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var connection = new ConnectionOptions();
@@ -25,8 +33,9 @@ internal static class ForwardCommand
         var routes = new Option<FileInfo?>("--routes") { Description = "JSON: { \"routes\": [ { \"name\", \"url\", \"include\"?, \"exclude\"?, \"properties\"? {name: value}, \"secretEnv\"? or \"secretFile\"?, \"headers\"?, \"payload\"? (event|envelope), \"queueCapacity\"?, \"concurrency\"?, \"whenFull\"? (wait|deadLetter), \"allowInsecureHttp\"? } ] }" };
         var secretEnv = new Option<string?>("--secret-env") { Description = "With --to: sign with the whsec_ secret(s) in this environment variable (several, space-separated, for rotation)" };
         var secretFile = new Option<FileInfo?>("--secret-file") { Description = "With --to: sign with the whsec_ secret(s) in this file, one per line" };
-        var deadLetters = new Option<string>("--dead-letters") { Description = "Append undeliverable events to this NDJSON file", DefaultValueFactory = _ => "webhook-dead-letters.ndjson" };
-        var replay = new Option<FileInfo?>("--replay-dead-letters") { Description = "Send the dead letters in FILE again (each to its route) and exit; those failing again go to --dead-letters" };
+        var deadLetters = new Option<string>("--dead-letters") { Description = $"Append undeliverable events to this NDJSON file, or publish them to a JetStream stream on --nats with {JetStreamScheme}STREAM (created if absent)", DefaultValueFactory = _ => "webhook-dead-letters.ndjson" };
+        var replay = new Option<string?>("--replay-dead-letters") { Description = $"Send the dead letters in FILE (or {JetStreamScheme}STREAM, then removed from it) again, each to its route, and exit; those failing again go to --dead-letters" };
+        var nats = new NatsConnectionOptions();
         var concurrency = new Option<int?>("--concurrency") { Description = "With --to: deliveries in flight at once, to different customers (default 16)" };
         var queue = new Option<int?>("--queue") { Description = "With --to: events the route may hold before the feed waits (default 1000)" };
         var timeout = new Option<TimeSpan?>("--attempt-timeout") { Description = "How long one attempt may take (default 15s)", CustomParser = r => Duration.Parse(r) };
@@ -41,6 +50,7 @@ internal static class ForwardCommand
             command.Options.Add(option);
         }
 
+        nats.AddTo(command);
         command.SetStoppableAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
             if ((parse.GetValue(to) is null) == (parse.GetValue(routes) is null))
@@ -56,8 +66,20 @@ internal static class ForwardCommand
                 return await Usage.FailAsync(parse, problem!, error).ConfigureAwait(false);
             }
 
-            // From here on everything printed goes through the redactor: signing secrets, header values, the API token.
-            var redactor = new Redactor([.. routeList.SelectMany(r => r.Secrets), .. routeList.SelectMany(r => r.Headers.Values), parse.GetValue(connection.Token), Environment.GetEnvironmentVariable(ConnectionOptions.TokenVariable)]);
+            string? deadStream = StreamOf(parse.GetValue(deadLetters)), replayStream = StreamOf(parse.GetValue(replay));
+            NatsConnectionSettings? natsSettings = null;
+            if (deadStream is not null || replayStream is not null)
+            {
+                (natsSettings, string? natsProblem) = nats.Build(parse, Environment.GetEnvironmentVariable);
+                if (natsSettings is null)
+                {
+                    return await Usage.FailAsync(parse, natsProblem!, error).ConfigureAwait(false);
+                }
+            }
+
+            // From here on everything printed goes through the redactor: signing secrets, header values, the API token,
+            // NATS credentials.
+            var redactor = new Redactor([.. routeList.SelectMany(r => r.Secrets), .. routeList.SelectMany(r => r.Headers.Values), parse.GetValue(connection.Token), Environment.GetEnvironmentVariable(ConnectionOptions.TokenVariable), .. natsSettings?.Secrets ?? []]);
             using var err = new RedactingWriter(error, redactor);
             var log = new StderrLogger(err, "eventstream forward");
             var options = new WebhookForwarderOptions { Routes = routeList, DeadLetterPath = parse.GetValue(deadLetters)!, Logger = log };
@@ -92,9 +114,29 @@ internal static class ForwardCommand
                 return await Usage.FailAsync(parse, ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal), err).ConfigureAwait(false);
             }
 
+            (NatsConnection? natsConnection, JetStreamDeadLetterStore? deadStore, JetStreamDeadLetterStore? replayStore, int natsExit) = natsSettings is null
+                ? default
+                : await OpenStreamsAsync(natsSettings, deadStream, replayStream, err, cancellationToken).ConfigureAwait(false);
+            if (natsSettings is not null && natsConnection is null)
+            {
+                return natsExit;
+            }
+
+            await using NatsConnection? natsToClose = natsConnection;
+            options.DeadLetters = deadStore;
+            string deadTarget = deadStore is not null ? $"JetStream stream {deadStore.StreamName} at {natsSettings!.DisplayUrl}" : Path.GetFullPath(options.DeadLetterPath);
+            if (replayStore is not null)
+            {
+                await using var replaying = new WebhookForwarder(options);
+                (int count, int kept) = await replayStore.ReplayAsync(replaying, cancellationToken).ConfigureAwait(false);
+                long again = replaying.Routes.Sum(r => r.DeadLettered);
+                await err.WriteLineAsync($"eventstream forward: replayed {count:N0} dead letters from JetStream stream {replayStore.StreamName}: {count - again:N0} delivered, {again:N0} dead-lettered again (to {deadTarget}){(kept > 0 ? $", {kept:N0} kept in the stream: their route is not in this configuration" : "")}").ConfigureAwait(false);
+                return 0;
+            }
+
             if (parse.GetValue(replay) is { } replayFile)
             {
-                return await ReplayAsync(replayFile, options, err, cancellationToken).ConfigureAwait(false);
+                return await ReplayAsync(new FileInfo(replayFile), options, deadTarget, err, cancellationToken).ConfigureAwait(false);
             }
 
             IntilerySimulator? simulator = null;
@@ -120,7 +162,7 @@ internal static class ForwardCommand
                 await using (forwarder.ConfigureAwait(false))
                 {
                     string source = simulator is not null ? "the demo simulator" : $"{api.ClientId}/{api.AccountId}/{api.BrandId}";
-                    await err.WriteLineAsync($"eventstream forward: forwarding {source} to {routeList.Count} route{(routeList.Count == 1 ? "" : "s")} ({string.Join(", ", routeList)}); dead letters to {Path.GetFullPath(options.DeadLetterPath)}. Ctrl+C stops.").ConfigureAwait(false);
+                    await err.WriteLineAsync($"eventstream forward: forwarding {source} to {routeList.Count} route{(routeList.Count == 1 ? "" : "s")} ({string.Join(", ", routeList)}); dead letters to {deadTarget}. Ctrl+C stops.").ConfigureAwait(false);
                     TimeSpan every = parse.GetValue(statusEvery);
                     using ITimer status = TimeProvider.System.CreateTimer(_ => err.WriteLine(StatusLine(forwarder)), null, every, every);
                     try
@@ -162,7 +204,40 @@ internal static class ForwardCommand
         return $"eventstream forward: forwarded {forwarder.Forwarded:N0}, {forwarder.Unacknowledged:N0} not yet acknowledged, {forwarder.CheckpointsWritten:N0} checkpoints saved; {string.Join("; ", routes)}";
     }
 
-    private static async Task<int> ReplayAsync(FileInfo file, WebhookForwarderOptions options, TextWriter error, CancellationToken cancellationToken)
+    private static string? StreamOf(string? value) => value is not null && value.StartsWith(JetStreamScheme, StringComparison.Ordinal) ? value[JetStreamScheme.Length..] : null;
+
+    // Connects to NATS and opens the dead-letter streams named (each created if absent); on failure the exit code, said.
+    private static async Task<(NatsConnection?, JetStreamDeadLetterStore?, JetStreamDeadLetterStore?, int)> OpenStreamsAsync(NatsConnectionSettings settings, string? deadStream, string? replayStream, TextWriter error, CancellationToken cancellationToken)
+    {
+        var connection = new NatsConnection(settings.Opts with { Name = "eventstream forward" });
+        string? opening = null;
+        try
+        {
+            await connection.ConnectAsync().ConfigureAwait(false);
+            var js = new NatsJSContext(connection);
+            JetStreamDeadLetterStore? dead = null, replay = null;
+            foreach (string stream in new[] { deadStream, replayStream }.OfType<string>().Distinct(StringComparer.Ordinal))
+            {
+                opening = stream;
+                JetStreamDeadLetterStore store = await JetStreamDeadLetterStore.CreateAsync(js, stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+                dead = stream == deadStream ? store : dead;
+                replay = stream == replayStream ? store : replay;
+            }
+
+            return (connection, dead, replay, 0);
+        }
+        catch (Exception ex) when (ex is NatsException or ArgumentException)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            bool usage = ex is ArgumentException;
+            string what = opening is null ? $"cannot reach NATS at {settings.DisplayUrl} for the dead letters" : $"cannot use JetStream stream '{opening}' at {settings.DisplayUrl} for the dead letters";
+            string reason = ex is ArgumentException a ? a.Message.Replace($" (Parameter '{a.ParamName}')", "", StringComparison.Ordinal) : NatsFailure.Classify(ex).Reason;
+            await error.WriteLineAsync($"eventstream forward: {what}: {reason.ReplaceLineEndings(" ")}").ConfigureAwait(false);
+            return (null, null, null, usage ? 2 : 1);
+        }
+    }
+
+    private static async Task<int> ReplayAsync(FileInfo file, WebhookForwarderOptions options, string deadTarget, TextWriter error, CancellationToken cancellationToken)
     {
         if (!file.Exists)
         {
@@ -171,7 +246,7 @@ internal static class ForwardCommand
         }
 
         string replaying = file.FullName;
-        if (string.Equals(Path.GetFullPath(options.DeadLetterPath), file.FullName, StringComparison.Ordinal))
+        if (options.DeadLetters is null && string.Equals(Path.GetFullPath(options.DeadLetterPath), file.FullName, StringComparison.Ordinal))
         {
             // Those failing again are appended to --dead-letters: move the file being replayed out of its way first.
             replaying = file.FullName + "." + DateTimeOffset.UtcNow.ToString("yyyyMMddTHHmmssZ", CultureInfo.InvariantCulture) + ".replayed";
@@ -181,7 +256,7 @@ internal static class ForwardCommand
         await using var forwarder = new WebhookForwarder(options);
         (int replayed, int unknown) = await forwarder.ReplayAsync(NdjsonDeadLetterStore.ReadAsync(replaying, cancellationToken), cancellationToken).ConfigureAwait(false);
         long again = forwarder.Routes.Sum(r => r.DeadLettered);
-        await error.WriteLineAsync($"eventstream forward: replayed {replayed:N0} dead letters from {replaying}: {replayed - again:N0} delivered, {again:N0} dead-lettered again (to {Path.GetFullPath(options.DeadLetterPath)}){(unknown > 0 ? $", {unknown:N0} skipped: their route is not in this configuration" : "")}").ConfigureAwait(false);
+        await error.WriteLineAsync($"eventstream forward: replayed {replayed:N0} dead letters from {replaying}: {replayed - again:N0} delivered, {again:N0} dead-lettered again (to {deadTarget}){(unknown > 0 ? $", {unknown:N0} skipped: their route is not in this configuration" : "")}").ConfigureAwait(false);
         return 0;
     }
 

@@ -73,4 +73,57 @@ public sealed class ForwardCommandTests : IAsyncLifetime
         Assert.Contains("routes[0].secret: give \"secretEnv\"", error.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(Secret1[6..], error.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Forward_DeadLettersToAJetStreamStream_ThenReplayedFromIt_DeliveredAndRemoved()
+    {
+        await using NatsServer nats = await NatsServer.StartAsync();
+        _receiver.Answer("hook", _ => new Reply(400)); // every event rejected: a dead letter at once
+        var error = new StringWriter();
+        using (var stop = new CancellationTokenSource())
+        {
+            Task<int> run = Program.RunAsync(["forward", "--demo", "--to", _receiver.Url("hook").ToString(), "--status-every", "100ms",
+                "--dead-letters", "jetstream:HOOK_DEAD", "--nats", nats.Url], TextWriter.Null, TextWriter.Synchronized(error), stop.Token);
+            await Wait.UntilAsync(() => _receiver.Received("hook").Count >= 10, "events rejected", TimeSpan.FromSeconds(60));
+            await stop.CancelAsync();
+            Assert.Equal(0, await run);
+        }
+
+        Assert.Contains("dead letters to JetStream stream HOOK_DEAD at nats://127.0.0.1:", error.ToString(), StringComparison.Ordinal);
+        await using NATS.Client.Core.NatsConnection connection = nats.Connect();
+        var js = new NATS.Client.JetStream.NatsJSContext(connection);
+        long stored = (await js.GetStreamAsync("HOOK_DEAD")).Info.State.Messages;
+        string[] rejected = [.. _receiver.Received("hook").Select(d => d.WebhookId).Distinct()];
+        Assert.Equal(rejected.Length, stored); // each rejected event once, none other
+
+        _receiver.Answer("hook", _ => Reply.Ok);
+        var replayError = new StringWriter();
+        int exit = await Program.RunAsync(["forward", "--to", _receiver.Url("hook").ToString(), "--replay-dead-letters", "jetstream:HOOK_DEAD", "--nats", nats.Url],
+            TextWriter.Null, replayError);
+
+        Assert.Equal(0, exit);
+        Assert.Contains($"replayed {stored:N0} dead letters from JetStream stream HOOK_DEAD: {stored:N0} delivered, 0 dead-lettered again", replayError.ToString(), StringComparison.Ordinal);
+        Assert.Equal(rejected.Order(), _receiver.Accepted("hook").Select(d => d.WebhookId).Order());
+        Assert.Equal(0L, (await js.GetStreamAsync("HOOK_DEAD")).Info.State.Messages);
+    }
+
+    [Fact]
+    public async Task Forward_DeadLettersToJetStream_NoServer_SaysSoAndExitsOne()
+    {
+        int port = FreePort();
+        var error = new StringWriter();
+        int exit = await Program.RunAsync(["forward", "--demo", "--to", _receiver.Url("hook").ToString(), "--dead-letters", "jetstream:HOOK_DEAD", "--nats", $"nats://u:s3cret-pw@127.0.0.1:{port}"],
+            TextWriter.Null, error);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"eventstream forward: cannot reach NATS at nats://u:***@127.0.0.1:{port} for the dead letters", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-pw", error.ToString(), StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }

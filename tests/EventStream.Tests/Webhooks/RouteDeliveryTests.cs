@@ -287,6 +287,20 @@ public sealed class RouteDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeadLetterFile_ALineThatIsNoDeadLetter_NamedByFileAndLine_AndALetterRoundTripsThroughItsJson()
+    {
+        WebhookDeadLetter letter = new("a", "e1", System.Text.Json.JsonDocument.Parse("{\"eventId\":\"e1\"}").RootElement, "rejected", 400, null, "no", 1, null, DateTimeOffset.UnixEpoch);
+        WebhookDeadLetter back = WebhookDeadLetter.FromUtf8Json(letter.ToUtf8Json());
+        Assert.Equal(letter with { Event = default }, back with { Event = default });
+        Assert.Equal("{\"eventId\":\"e1\"}", back.Event.GetRawText());
+
+        File.WriteAllText(_deadLetters, System.Text.Encoding.UTF8.GetString(letter.ToUtf8Json()) + "\n\n{\"route\":\"a\",\"eventId\":\"e2\"}\n");
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => ReadDeadLettersAsync(_deadLetters));
+        Assert.Equal($"{_deadLetters}:3 is not a dead letter: route, eventId and event are required.", ex.Message);
+        Assert.Throws<InvalidDataException>(() => WebhookDeadLetter.FromUtf8Json("not json"u8));
+    }
+
+    [Fact]
     public async Task Envelope_ExtraHeaders_AndNoSecret_EnvelopeAroundTheExactEventHeadersSentUnsigned()
     {
         var route = new WebhookRoute
