@@ -38,6 +38,12 @@ public sealed class JetStreamDeadLetterStore : IWebhookDeadLetterStore
     /// <summary>The stream.</summary>
     public string StreamName { get; }
 
+    /// <summary>
+    /// How long an add may wait for the server's acknowledgement (NATS down: NATS.Net holds the publish until it is
+    /// back). Past it the add fails, the forwarder says so and tries again, rather than a worker waiting unseen.
+    /// </summary>
+    internal TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Creates the stream if it does not exist (file storage, subjects <c>{subjectPrefix}.&gt;</c>), and the store.</summary>
     /// <param name="js">JetStream.</param>
     /// <param name="streamName">The stream (<see cref="DefaultStreamName"/> by default).</param>
@@ -66,6 +72,7 @@ public sealed class JetStreamDeadLetterStore : IWebhookDeadLetterStore
 
     /// <inheritdoc />
     /// <exception cref="NatsJSException">The server did not store it (the caller keeps the event and tries again).</exception>
+    /// <exception cref="TimeoutException">No acknowledgement within 10 s (NATS unreachable, say).</exception>
     public ValueTask AddAsync(WebhookDeadLetter deadLetter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(deadLetter);
@@ -77,12 +84,23 @@ public sealed class JetStreamDeadLetterStore : IWebhookDeadLetterStore
         // The id makes a publish that is tried again (no ack seen) idempotent; a later dead letter of the same event is
         // another message (its time differs).
         string id = $"{deadLetter.Route}/{deadLetter.EventId}/{deadLetter.DeadLetteredAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}{idSuffix}";
-        PubAckResponse ack = await _js.PublishAsync(
-            $"{_subjectPrefix}.{NatsNames.Escape(deadLetter.Route)}",
-            deadLetter.ToUtf8Json(),
-            Raw,
-            new NatsJSPubOpts { MsgId = id },
-            cancellationToken: cancellationToken).ConfigureAwait(false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(AckTimeout);
+        PubAckResponse ack;
+        try
+        {
+            ack = await _js.PublishAsync(
+                $"{_subjectPrefix}.{NatsNames.Escape(deadLetter.Route)}",
+                deadLetter.ToUtf8Json(),
+                Raw,
+                new NatsJSPubOpts { MsgId = id },
+                cancellationToken: timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"JetStream stream {StreamName} did not acknowledge the dead letter within {AckTimeout.TotalSeconds:0.#} s", ex);
+        }
+
         if (!ack.Duplicate)
         {
             ack.EnsureSuccess(); // a duplicate is stored already

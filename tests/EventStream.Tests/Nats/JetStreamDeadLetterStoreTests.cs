@@ -103,6 +103,30 @@ public sealed class JetStreamDeadLetterStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NatsDown_AnAddFailsWithinItsTimeout_SayingWhy_AndSucceedsOnceTheServerIsBack()
+    {
+        JetStreamDeadLetterStore store = await JetStreamDeadLetterStore.CreateAsync(new NatsJSContext(_nats));
+        store.AckTimeout = TimeSpan.FromSeconds(1);
+        _server.Kill();
+
+        // Without its own timeout the add would wait for the server to come back (NATS.Net holds the publish).
+        Task add = store.AddAsync(Letter("a", "e1"), CancellationToken.None).AsTask();
+        Assert.Same(add, await Task.WhenAny(add, Task.Delay(TimeSpan.FromSeconds(30))));
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => add);
+        Assert.True(ex is TimeoutException or NatsException, ex.ToString());
+        if (ex is TimeoutException)
+        {
+            Assert.Equal("JetStream stream WEBHOOK_DEAD_LETTERS did not acknowledge the dead letter within 1 s", ex.Message);
+        }
+
+        await _server.RestartAsync();
+        await Wait.UntilAsync(() => _nats.ConnectionState == NatsConnectionState.Open, "reconnected", TimeSpan.FromSeconds(30));
+        store.AckTimeout = TimeSpan.FromSeconds(10);
+        await store.AddAsync(Letter("a", "e1"), CancellationToken.None);
+        Assert.Single(await ReadAllAsync(store));
+    }
+
+    [Fact]
     public async Task AMessageThatIsNoDeadLetter_IsReportedWithItsSequence_AndBadNamesFailAtCreation()
     {
         var js = new NatsJSContext(_nats);
