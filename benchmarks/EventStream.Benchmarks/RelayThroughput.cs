@@ -48,7 +48,7 @@ internal static class RelayThroughput
         {
             // (1) Baseline: the four feeds only, read as the relay reads them (each on its own, in batches of 500), so that
             // the relay's CPU beyond this is what publishing costs.
-            (double feedSeconds, double feedCpu, long feedEvents) = await MeasureAsync(async () =>
+            (double feedSeconds, double feedCpu, long feedEvents) = await ProcessCost.MeasureAsync(async () =>
             {
                 long[] counts = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(async () =>
                 {
@@ -69,7 +69,7 @@ internal static class RelayThroughput
             // acknowledgements awaited), into a stream of its own.
             string bareStream = $"BARE{round}";
             await js.CreateOrUpdateStreamAsync(new StreamConfig(bareStream, [$"bare{round}.>"]) { DuplicateWindow = TimeSpan.FromMinutes(5), Storage = StreamConfigStorage.File });
-            (double bareSeconds, double bareCpu, long bare) = await MeasureAsync(async () =>
+            (double bareSeconds, double bareCpu, long bare) = await ProcessCost.MeasureAsync(async () =>
             {
                 var raw = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
                 var acks = new Task<PubAckResponse>[500];
@@ -93,7 +93,7 @@ internal static class RelayThroughput
 
             // (1c) The relay's publisher alone over the same payloads and batches: what publishing costs without the feed.
             await js.CreateOrUpdateStreamAsync(new StreamConfig($"ACKED{round}", [$"acked{round}.>"]) { DuplicateWindow = TimeSpan.FromMinutes(5), Storage = StreamConfigStorage.File });
-            (double ackedSeconds, double ackedCpu, long acked) = await MeasureAsync(async () =>
+            (double ackedSeconds, double ackedCpu, long acked) = await ProcessCost.MeasureAsync(async () =>
             {
                 await using AckedPublisher publisher = await AckedPublisher.StartAsync(nats, CancellationToken.None);
                 for (int start = 0; start < payloads.Count; start += 500)
@@ -107,7 +107,7 @@ internal static class RelayThroughput
 
             // (2) The relay: the same backlog into JetStream (a stream and buckets of its own each round), acknowledged;
             // its feeds with the baseline's API limits.
-            (double relaySeconds, double relayCpu, long published) = await MeasureAsync(async () =>
+            (double relaySeconds, double relayCpu, long published) = await ProcessCost.MeasureAsync(async () =>
             {
                 using var stop = new CancellationTokenSource();
                 var relay = new NatsRelay(nats, Feeds(simulator, FeedStart.Beginning), new NatsRelayOptions
@@ -243,14 +243,6 @@ internal static class RelayThroughput
         {
             ClientId = "demo", AccountId = "demo", BrandId = Brand(i), AuthToken = i == 0 ? simulator.Token : $"{simulator.Token}-{i + 1}", Start = start,
         })];
-
-    private static async Task<(double Seconds, double Cpu, long Count)> MeasureAsync(Func<Task<long>> run)
-    {
-        TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
-        long count = await run();
-        return (clock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds, count);
-    }
 
     /// <summary>nats-server -js on a free loopback port with a temporary store.</summary>
     internal sealed class NatsServerProcess : IDisposable

@@ -28,7 +28,7 @@ internal static class WebhookThroughput
         Console.WriteLine($"# {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, backlog {backlog:N0} events, receiver {receiver.Url}");
         DateTimeOffset until = DateTimeOffset.UtcNow.AddMinutes(-1);
 
-        (double feedSeconds, double feedCpu, long feedEvents) = await MeasureAsync(async () =>
+        (double feedSeconds, double feedCpu, long feedEvents) = await ProcessCost.MeasureAsync(async () =>
         {
             await using var feed = new EventFeed(Api(simulator), new FeedOptions { Start = FeedStart.Beginning, Until = until });
             long n = 0;
@@ -42,7 +42,7 @@ internal static class WebhookThroughput
         Console.WriteLine($"feed alone: {feedEvents:N0} events in {feedSeconds:F1} s = {feedEvents / feedSeconds:N0}/s, {feedCpu / feedEvents * 1e6:F2} µs CPU/event");
 
         string deadLetters = Path.Combine(Path.GetTempPath(), $"bench-dead-{Guid.NewGuid():N}.ndjson");
-        (double seconds, double cpu, long delivered) = await MeasureAsync(async () =>
+        (double seconds, double cpu, long delivered) = await ProcessCost.MeasureAsync(async () =>
         {
             var options = new WebhookForwarderOptions
             {
@@ -84,14 +84,6 @@ internal static class WebhookThroughput
     {
         BaseUrl = simulator.BaseUrl, ClientId = "demo", AccountId = "demo", BrandId = "DEMO", AuthToken = simulator.Token, RequestsPerSecond = 100_000, Burst = 100_000,
     };
-
-    private static async Task<(double Seconds, double Cpu, long Count)> MeasureAsync(Func<Task<long>> run)
-    {
-        TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
-        long count = await run();
-        return (clock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds, count);
-    }
 
     private sealed class Receiver : IDisposable
     {
