@@ -48,7 +48,7 @@ public sealed class WebhookForwarder : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(api);
         ArgumentNullException.ThrowIfNull(feed);
-        _store = new AcknowledgingCheckpointStore(feed.CheckpointStore ?? new InMemoryCheckpointStore(), _ledger, options.Logger);
+        _store = new AcknowledgingCheckpointStore(feed.CheckpointStore ?? new InMemoryCheckpointStore(), _ledger, options, through => [.. _routes.SelectMany(r => r.Pending(through))]);
         feed.CheckpointStore = _store;
         try
         {
@@ -114,8 +114,11 @@ public sealed class WebhookForwarder : IAsyncDisposable
     /// <summary>Events taken and not yet delivered or dead-lettered by every matching route.</summary>
     public int Unacknowledged => _ledger.Unacknowledged;
 
-    /// <summary>Checkpoints written to the user's store (each covering only acknowledged events).</summary>
+    /// <summary>Checkpoints written to the user's store (each covering only acknowledged events, or events kept in <see cref="WebhookForwarderOptions.PendingPath"/>).</summary>
     public long CheckpointsWritten => _store?.Written ?? 0;
+
+    /// <summary>Events written to <see cref="WebhookForwarderOptions.PendingPath"/> so that the checkpoint could pass them, counted each time the file was written.</summary>
+    public long EventsParked => _store?.Parked ?? 0;
 
     /// <summary>
     /// Reads the feed and forwards every event until <paramref name="cancellationToken"/> is cancelled or the feed
@@ -129,6 +132,7 @@ public sealed class WebhookForwarder : IAsyncDisposable
         EventFeed feed = Feed ?? throw new InvalidOperationException("This forwarder has no feed (it was made for ReplayAsync).");
         try
         {
+            await RestorePendingAsync(cancellationToken).ConfigureAwait(false);
             await foreach (IntileryEvent e in feed.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 await ForwardAsync(e, cancellationToken).ConfigureAwait(false);
@@ -141,6 +145,43 @@ public sealed class WebhookForwarder : IAsyncDisposable
         {
             await feed.DisposeAsync().ConfigureAwait(false); // its last checkpoint goes to the ledger
             await DrainAsync().ConfigureAwait(false);
+        }
+    }
+
+    // The events the last run's routes still held when it saved its checkpoint past them: queued first, each on its route
+    // with its attempts so far (one whose route is gone is dead-lettered, so none is lost).
+    private async Task RestorePendingAsync(CancellationToken cancellationToken)
+    {
+        if (_options.PendingPath is not { } path || _store is null)
+        {
+            return;
+        }
+
+        List<WebhookDeadLetter> pending = await new PendingFile(path).ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        _store.PendingRestored();
+        string fullPath = Path.GetFullPath(path);
+        if (_options.Logger is not null)
+        {
+            WebhookLog.Restored(_options.Logger, pending.Count, fullPath);
+        }
+
+        foreach (WebhookDeadLetter letter in pending)
+        {
+            if (_routes.FirstOrDefault(r => r.Name == letter.Route) is not { } route)
+            {
+                await _deadLetters.AddAsync(letter with { Reason = "route not configured", DeadLetteredAt = _options.TimeProvider.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            IntileryEvent e = IntileryEvent.Parse(Encoding.UTF8.GetBytes(letter.Event.GetRawText()));
+            Interlocked.Increment(ref _replaying);
+            var delivery = new Delivery(e, -1) { Attempts = letter.Attempts, FirstAttempt = letter.FirstAttempt, LastStatus = letter.Status, LastError = letter.Error, LastBody = letter.BodyExcerpt };
+            await route.EnqueueAsync(delivery, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -252,7 +293,7 @@ public sealed class WebhookForwarder : IAsyncDisposable
 
         if (_store is not null)
         {
-            await _store.FlushAsync().ConfigureAwait(false);
+            await _store.FlushAsync(stopping: true).ConfigureAwait(false);
         }
     }
 

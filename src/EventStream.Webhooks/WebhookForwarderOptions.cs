@@ -38,6 +38,20 @@ public sealed class WebhookForwarderOptions
     /// <value><c>webhook-dead-letters.ndjson</c> in the current directory by default.</value>
     public string DeadLetterPath { get; set; } = "webhook-dead-letters.ndjson";
 
+    /// <summary>
+    /// A file for the events routes still hold (retrying, or queued behind a retrying one) when the checkpoint should pass
+    /// them: after <see cref="ParkAfter"/> of a route holding it back, and on stop. They are written there first, then
+    /// the checkpoint is saved; a forwarder started with the same file delivers them first (each on its route, its
+    /// attempts so far counted), then reads on from the checkpoint. Without it (the default) the checkpoint waits for
+    /// every event to be delivered or dead-lettered, so a restart while a route retries repeats everything since.
+    /// </summary>
+    /// <value><see langword="null"/> by default; <c>eventstream forward --checkpoint FILE</c> uses <c>FILE.pending.ndjson</c>.</value>
+    public string? PendingPath { get; set; }
+
+    /// <summary>How long a route's retries may hold the checkpoint back before its events go to <see cref="PendingPath"/>.</summary>
+    /// <value>1 minute by default.</value>
+    public TimeSpan ParkAfter { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>On stop, how long deliveries in flight may take to finish before they are abandoned (and repeated after restart).</summary>
     /// <value>10 seconds by default.</value>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -66,6 +80,8 @@ public sealed class WebhookForwarderOptions
         Require(AttemptTimeout > TimeSpan.Zero && AttemptTimeout <= TimeSpan.FromMinutes(10), nameof(AttemptTimeout), "must be between 0 and 10 minutes");
         Require(DeadLetters is not null || !string.IsNullOrWhiteSpace(DeadLetterPath), nameof(DeadLetterPath), "is required when DeadLetters is not set");
         Require(DrainTimeout >= TimeSpan.Zero, nameof(DrainTimeout), "must not be negative");
+        Require(PendingPath is null || !string.IsNullOrWhiteSpace(PendingPath), nameof(PendingPath), "must be a file name when set");
+        Require(ParkAfter > TimeSpan.Zero, nameof(ParkAfter), "must be positive");
         Require(TimeProvider is not null, nameof(TimeProvider), "is required");
     }
 

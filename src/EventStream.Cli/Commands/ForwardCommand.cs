@@ -83,6 +83,11 @@ internal static class ForwardCommand
             using var err = new RedactingWriter(error, redactor);
             var log = new StderrLogger(err, "eventstream forward");
             var options = new WebhookForwarderOptions { Routes = routeList, DeadLetterPath = parse.GetValue(deadLetters)!, Logger = log };
+            if (parse.GetValue(connection.Checkpoint) is { } checkpointFile)
+            {
+                // Events a retrying route holds go beside the checkpoint, so the checkpoint need not wait for them.
+                options.PendingPath = checkpointFile + ".pending.ndjson";
+            }
             if (parse.GetValue(timeout) is { } t)
             {
                 options.AttemptTimeout = t;

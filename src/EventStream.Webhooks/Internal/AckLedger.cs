@@ -14,8 +14,10 @@ namespace EventStream.Webhooks.Internal;
 /// store — at once when the last acknowledgement comes, so also while the feed is idle. A held checkpoint describes
 /// exactly the feed at its take point (cursor, sweep, and the ids taken up to it), so persisting it later is as if the
 /// feed had crashed then: what came after is read again, nothing before it is lost. A crash therefore repeats what was
-/// taken after the persisted checkpoint: at most the routes' queues plus the feed's own bound
-/// (<c>CheckpointAfterEvents</c>), each with its original <c>webhook-id</c>. (b), an explicit-acknowledgement reader in
+/// taken after the persisted checkpoint, each with its original <c>webhook-id</c>: while every route keeps up, at most
+/// the routes' queues plus the feed's own bound (<c>CheckpointAfterEvents</c>); while a route retries an event, all
+/// taken since — unless a pending file is set, when the checkpoint waits at most <c>ParkAfter</c> before the events
+/// routes hold are written there and it moves past them (<see cref="AcknowledgingCheckpointStore"/>). (b), an explicit-acknowledgement reader in
 /// the core, would tie the feed's save bound to the slowest route and make the feed wait on it; (a) keeps routes apart.
 /// </remarks>
 internal sealed class AckLedger
@@ -31,8 +33,8 @@ internal sealed class AckLedger
     /// <summary>Ids by take number, to forget <see cref="_sequenceOf"/> as the watermark passes them.</summary>
     private readonly Queue<(long Sequence, string Id)> _order = new();
 
-    /// <summary>Checkpoints saved by the feed, oldest first, with the take number of their last event.</summary>
-    private readonly List<(long Sequence, FeedCheckpoint Checkpoint)> _held = [];
+    /// <summary>Checkpoints saved by the feed, oldest first, with the take number of their last event and when held.</summary>
+    private readonly List<(long Sequence, FeedCheckpoint Checkpoint, long HeldAt)> _held = [];
 
     /// <summary>The last take number handed out.</summary>
     private long _taken;
@@ -57,6 +59,9 @@ internal sealed class AckLedger
     public int Unacknowledged { get { lock (_lock) { return _remaining.Count; } } }
 
     public int Held { get { lock (_lock) { return _held.Count; } } }
+
+    /// <summary>When the oldest checkpoint still held was held (a timestamp), or null when none is.</summary>
+    public long? OldestHeldAt { get { lock (_lock) { return _held.Count > 0 ? _held[0].HeldAt : null; } } }
 
     /// <summary>Event ids remembered now (at most <see cref="MaxTracked"/>).</summary>
     public int Tracked { get { lock (_lock) { return _order.Count; } } }
@@ -102,8 +107,8 @@ internal sealed class AckLedger
         }
     }
 
-    /// <summary>Holds a checkpoint the feed saved.</summary>
-    public void Hold(FeedCheckpoint checkpoint)
+    /// <summary>Holds a checkpoint the feed saved, at <paramref name="heldAt"/> (a timestamp).</summary>
+    public void Hold(FeedCheckpoint checkpoint, long heldAt = 0)
     {
         lock (_lock)
         {
@@ -112,7 +117,7 @@ internal sealed class AckLedger
             // checkpoint waits for everything taken so far (coarser, never unsafe).
             long sequence = checkpoint.LastEventId is { } id && _sequenceOf.TryGetValue(id, out long s) ? s
                 : _forgotten > _watermark ? _taken : 0;
-            _held.Add((sequence, checkpoint));
+            _held.Add((sequence, checkpoint, heldAt));
             if (_held.Count > MaxHeld)
             {
                 _held.RemoveAt(1);
@@ -121,8 +126,12 @@ internal sealed class AckLedger
     }
 
     /// <summary>The newest held checkpoint whose events are all acknowledged (dropping it and older ones), or null.</summary>
-    public FeedCheckpoint? TakeReady()
+    public FeedCheckpoint? TakeReady() => TakeReady(out _);
+
+    /// <summary>As <see cref="TakeReady()"/>, with the take number of the checkpoint's last event.</summary>
+    public FeedCheckpoint? TakeReady(out long through)
     {
+        through = 0;
         lock (_lock)
         {
             int ready = -1;
@@ -136,9 +145,28 @@ internal sealed class AckLedger
                 return null;
             }
 
-            FeedCheckpoint checkpoint = _held[ready].Checkpoint;
+            (through, FeedCheckpoint checkpoint, _) = _held[ready];
             _held.RemoveRange(0, ready + 1);
             return checkpoint;
+        }
+    }
+
+    /// <summary>
+    /// The newest held checkpoint, ready or not (dropping every held one), with the take number of its last event; null
+    /// when none is held. For parking: the events up to it that are not acknowledged are written elsewhere first.
+    /// </summary>
+    public (FeedCheckpoint Checkpoint, long Through)? TakeNewest()
+    {
+        lock (_lock)
+        {
+            if (_held.Count == 0)
+            {
+                return null;
+            }
+
+            (long through, FeedCheckpoint checkpoint, _) = _held[^1];
+            _held.Clear();
+            return (checkpoint, through);
         }
     }
 

@@ -175,6 +175,32 @@ internal sealed class RouteDelivery : IAsyncDisposable
         _ready.Writer.TryWrite(customer);
     }
 
+    /// <summary>
+    /// The events this route holds that were taken up to <paramref name="through"/> (or restored from the pending file),
+    /// in each customer's order, as records to write to the pending file.
+    /// </summary>
+    public List<WebhookDeadLetter> Pending(long through)
+    {
+        var pending = new List<WebhookDeadLetter>();
+        DateTimeOffset now = _time.GetUtcNow();
+        lock (_lock)
+        {
+            foreach (Queue<Delivery> queue in _customers.Values)
+            {
+                foreach (Delivery d in queue)
+                {
+                    if (d.Sequence <= through)
+                    {
+                        using JsonDocument json = JsonDocument.Parse(d.Event.Json);
+                        pending.Add(new WebhookDeadLetter(_route.Name, d.Event.EventId, json.RootElement.Clone(), "pending", d.LastStatus, d.LastError, d.LastBody, d.Attempts, d.FirstAttempt, now));
+                    }
+                }
+            }
+        }
+
+        return pending;
+    }
+
     /// <summary>The key events are ordered by: the customer, as the envelope names them (the event itself when it names none).</summary>
     internal static string CustomerKey(IntileryEvent e)
         => e.CustomerId ?? e.Id ?? e.Email ?? e.UserId ?? e.ExternalId ?? "\0" + e.EventId;

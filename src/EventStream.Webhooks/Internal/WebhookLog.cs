@@ -23,6 +23,12 @@ internal static partial class WebhookLog
     [LoggerMessage(EventId = 2006, Level = LogLevel.Error, Message = "Webhook route {Route}: cannot write a dead letter ({Error}); trying again in 5 s (the checkpoint stays before the event)")]
     public static partial void DeadLetterFailed(ILogger logger, string route, string error);
 
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "Webhooks: {Count} events the routes still hold are kept in {Path}, so the checkpoint moves past them; a restart delivers them first")]
+    public static partial void Parked(ILogger logger, int count, string path);
+
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "Webhooks: {Count} events kept in {Path} by the last run are delivered first")]
+    public static partial void Restored(ILogger logger, int count, string path);
+
     [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Webhooks: cannot save the checkpoint ({Error}); trying again with the next acknowledgement")]
     public static partial void CheckpointFailed(ILogger logger, string error);
 }

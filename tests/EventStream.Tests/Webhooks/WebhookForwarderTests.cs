@@ -176,4 +176,72 @@ public sealed class WebhookForwarderTests : IAsyncLifetime
         Assert.All(_receiver.Received("slow").Where(d => d.BodyText.Contains(stuck, StringComparison.Ordinal)), d => Assert.Equal(stuck, d.WebhookId));
         Assert.True(second.Forwarded < events.Count + 1, "the restart resumed from a checkpoint");
     }
+
+    [Fact]
+    public async Task Parked_ARouteRetryingPastParkAfter_TheCheckpointPassesItsEvents_WhichTheRestartDeliversFirstAndAlone()
+    {
+        await using IntilerySimulator simulator = await SimulatorAsync(40);
+        IReadOnlyList<SimulatedEvent> events = [.. simulator.Snapshot().OrderBy(e => e.EventTime)];
+        string stuck = events[20].EventId;
+        string pendingPath = TempFile("pending");
+        _receiver.Answer("slow", d => d.WebhookId == stuck ? new Reply(503) : Reply.Ok);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow); // retries and how long the checkpoint has been held
+        WebhookForwarderOptions Options(TimeProvider time) => new()
+        {
+            Routes = [Route("fast"), Route("slow")],
+            DeadLetterPath = _deadLetters,
+            PendingPath = pendingPath,
+            TimeProvider = time,
+            Jitter = 0,
+            DrainTimeout = TimeSpan.Zero,
+        };
+        int Index(string? id) => events.ToList().FindIndex(e => e.EventId == id);
+        string[] held = [.. events.Skip(20).Where(e => Customer(e) == Customer(events[20])).Select(e => e.EventId)];
+        Assert.Equal(Behind(events, stuck), held.Length);
+
+        try
+        {
+            await using (var first = new WebhookForwarder(Loopback.OptionsFor(simulator), Feed(), Options(clock)))
+            {
+                using var stop = new CancellationTokenSource();
+                Task run = first.RunAsync(stop.Token);
+                await Wait.UntilAsync(() => AcceptedIds("fast").Count == events.Count && AcceptedIds("slow").Count == events.Count - held.Length, "all but the stuck event (and its customer's later ones) are delivered");
+                await Wait.UntilAsync(() => first.Ledger.Taken == events.Count, "the forwarder has taken every event");
+                await first.Feed!.SaveCheckpointAsync();
+                await first.FlushCheckpointAsync();
+                Assert.InRange(Index((await new FileCheckpointStore(_checkpoint).LoadAsync(default))!.LastEventId), 0, 19); // held back by the retrying route
+                Assert.False(File.Exists(pendingPath));
+
+                clock.Advance(TimeSpan.FromMinutes(1)); // the route has held it for ParkAfter
+                await first.Feed!.SaveCheckpointAsync();
+                await first.FlushCheckpointAsync();
+
+                Assert.Equal(events.Count - 1, Index((await new FileCheckpointStore(_checkpoint).LoadAsync(default))!.LastEventId));
+                List<WebhookDeadLetter> pending = await ReadDeadLettersAsync(pendingPath);
+                Assert.Equal(held, pending.Select(p => p.EventId)); // in the customer's order
+                Assert.All(pending, p => Assert.Equal(("slow", "pending"), (p.Route, p.Reason)));
+                Assert.True(pending[0].Attempts >= 1);
+                await stop.CancelAsync();
+                await run;
+            }
+
+            Assert.Equal(held, (await ReadDeadLettersAsync(pendingPath)).Select(p => p.EventId)); // kept on stop
+            _receiver.Answer("slow", _ => Reply.Ok);
+            await using var second = new WebhookForwarder(Loopback.OptionsFor(simulator), Feed(), Options(TimeProvider.System));
+            using var stop2 = new CancellationTokenSource();
+            Task run2 = second.RunAsync(stop2.Token);
+            await Wait.UntilAsync(() => AcceptedIds("slow").Count == events.Count, "the held events are delivered after the restart");
+            await stop2.CancelAsync();
+            await run2;
+
+            Assert.Equal(0, second.Forwarded); // nothing read again from the feed: the checkpoint had passed it all
+            Assert.Equal(events.Count, _receiver.Accepted("fast").Count); // the fast route got nothing twice
+            Assert.Equal(held, _receiver.Accepted("slow").Where(d => held.Contains(d.WebhookId)).Select(d => d.WebhookId)); // in order, once each
+            Assert.False(File.Exists(pendingPath)); // all delivered: nothing kept
+        }
+        finally
+        {
+            File.Delete(pendingPath);
+        }
+    }
 }
