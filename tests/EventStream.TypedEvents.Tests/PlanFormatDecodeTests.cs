@@ -38,4 +38,45 @@ public class PlanFormatDecodeTests
         Assert.Empty(order.Violations);
         Assert.Equal("Olivia", Assert.IsType<IgluEvents.Identify>(page.Events.Single(e => e.EventAction == "identify")).FirstName);
     }
+
+    [Fact]
+    public void SegmentApi_SamplePage_DecodesOrderProductAndIdentify()
+    {
+        EventPage page = EventPage.Parse(SamplePage, SegmentApiEvents.Catalog);
+
+        var order = Assert.IsType<SegmentApiEvents.OrderCompleted>(page.Events.Single(e => e.EventAction == "order_completed"));
+        Assert.Equal("NW-ORD-58213", order.OrderId);
+        Assert.Equal("prd-30417", order.Products![0].ProductId);
+        Assert.Empty(order.Violations);
+        Assert.Equal("NW-CER-0417", Assert.IsType<SegmentApiEvents.ProductViewed>(page.Events.Single(e => e.EventAction == "product_viewed")).Sku);
+        Assert.Equal("Olivia", Assert.IsType<SegmentApiEvents.Identify>(page.Events.Single(e => e.EventAction == "identify")).FirstName);
+    }
+
+    [Fact]
+    public void Avo_SamplePage_DecodesOrderProductAndIdentify()
+    {
+        EventPage page = EventPage.Parse(SamplePage, AvoEvents.Catalog);
+
+        var order = Assert.IsType<AvoEvents.OrderCompleted>(page.Events.Single(e => e.EventAction == "order_completed"));
+        Assert.Equal("NW-ORD-58213", order.OrderId);
+        Assert.Equal(2.0, order.Products![1].Quantity);
+        Assert.Empty(order.Violations);
+        Assert.Equal("NW-CER-0417", Assert.IsType<AvoEvents.ProductViewed>(page.Events.Single(e => e.EventAction == "product_viewed")).Sku);
+        Assert.Equal("Olivia", Assert.IsType<AvoEvents.Identify>(page.Events.Single(e => e.EventAction == "identify")).FirstName);
+    }
+
+    [Fact]
+    public void JsonSchema_SamplePage_DecodesOrderProductAndIdentify()
+    {
+        EventPage page = EventPage.Parse(SamplePage, JsonSchemaEvents.Catalog);
+
+        var order = Assert.IsType<JsonSchemaEvents.OrderCompleted>(page.Events.Single(e => e.EventAction == "order_completed"));
+        Assert.Equal("NW-ORD-58213", order.OrderId);
+        Assert.Equal(2, order.Products!.Count);
+        Assert.Empty(order.Violations);
+        Assert.Equal("NW-CER-0417", Assert.IsType<JsonSchemaEvents.ProductViewed>(page.Events.Single(e => e.EventAction == "product_viewed")).Sku);
+        var identify = Assert.IsType<JsonSchemaEvents.Identify>(page.Events.Single(e => e.EventAction == "identify"));
+        Assert.Equal("Olivia", identify.FirstName);
+        Assert.Equal("Bath", identify.Address!.City);
+    }
 }
