@@ -203,6 +203,11 @@ internal static class PlanCommand
             PlanCheck check;
             try
             {
+                if (Directory.Exists(parse.GetValue(plan)))
+                {
+                    throw new FormatException("it is a directory; plan check reads one plan file in our format (a directory of JSON or Iglu schemas is for [TrackingPlan])");
+                }
+
                 check = PlanCheck.FromPlan(await File.ReadAllTextAsync(parse.GetValue(plan)!, cancellationToken).ConfigureAwait(false));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or FormatException)

@@ -40,6 +40,14 @@ internal sealed class PlanCheck
             throw new FormatException("the plan is not in our format: an object with an 'events' array (as data/tracking-plan.json and plan infer write)");
         }
 
+        if (events.GetArrayLength() > 0 && !events.EnumerateArray().Any(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("action", out _)))
+        {
+            // Every action would count as unplanned, and nothing else would be checked: say so rather than report that.
+            bool segmentOrAvo = events.EnumerateArray().Any(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("name", out _) && e.TryGetProperty("rules", out _));
+            throw new FormatException("no event in it has an 'action': plan check reads our format (as data/tracking-plan.json and plan infer write)"
+                + (segmentOrAvo ? "; this looks like a Segment Protocols or Avo export, which [TrackingPlan] reads but plan check does not yet — `plan infer --from` the same traffic gives a plan to check against" : ""));
+        }
+
         foreach (JsonElement e in events.EnumerateArray())
         {
             if (e.TryGetProperty("action", out JsonElement action) && action.GetString() is { Length: > 0 } name)

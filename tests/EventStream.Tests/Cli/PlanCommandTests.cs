@@ -61,6 +61,23 @@ public sealed class PlanCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_APlanInAnotherFormatOrADirectory_RefusedSayingWhy_NotReportedAsAllUnplanned()
+    {
+        string traffic = Write("one.ndjson", ["{\"eventId\":\"e1\",\"eventAction\":\"order_completed\",\"eventTime\":\"2024-05-14T09:00:00Z\",\"rawData\":{\"properties\":{}}}"u8.ToArray()]);
+        string plans = Path.Combine(TestData.RepoRoot(), "tests", "EventStream.Tests", "Generator", "Plans");
+
+        (int exitCode, string output, string error) = await RunAsync("plan", "check", Path.Combine(plans, "segment.json"), "--from", traffic);
+        Assert.Equal(2, exitCode);
+        Assert.Empty(output);
+        Assert.Contains("no event in it has an 'action'", error, StringComparison.Ordinal);
+        Assert.Contains("looks like a Segment Protocols or Avo export", error, StringComparison.Ordinal);
+
+        (exitCode, _, error) = await RunAsync("plan", "check", Path.Combine(plans, "jsonschema"), "--from", traffic);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("it is a directory", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Infer_TheSameEventsInAnotherOrder_TheSameBytes()
     {
         (string path, List<byte[]> events) = await TrafficAsync(2_000);
