@@ -94,15 +94,12 @@ internal sealed class LeaseWatch : IAsyncDisposable
     // The delay until the first of the key's wake-ups that falls after the round started, if sooner than `delay`.
     private TimeSpan Earlier(TimeSpan delay, long written, long roundStarted)
     {
-        TimeSpan sinceRound = _time.GetElapsedTime(roundStarted);
-        TimeSpan writtenBeforeRound = _time.GetElapsedTime(written) - sinceRound;
         foreach (TimeSpan after in AfterExpiry)
         {
-            // Relative to the round's start: when this wake-up falls.
-            TimeSpan at = _leaseTime + after - writtenBeforeRound;
-            if (at > TimeSpan.Zero)
+            long at = written + (long)((_leaseTime + after).TotalSeconds * _time.TimestampFrequency); // a timestamp
+            if (at > roundStarted)
             {
-                TimeSpan wait = at - sinceRound;
+                TimeSpan wait = _time.GetElapsedTime(_time.GetTimestamp(), at);
                 return wait < delay ? wait : delay;
             }
         }
