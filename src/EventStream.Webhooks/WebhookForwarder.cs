@@ -178,11 +178,23 @@ public sealed class WebhookForwarder : IAsyncDisposable
                 continue;
             }
 
-            IntileryEvent e = IntileryEvent.Parse(Encoding.UTF8.GetBytes(letter.Event.GetRawText()));
-            Interlocked.Increment(ref _replaying);
-            var delivery = new Delivery(e, -1) { Attempts = letter.Attempts, FirstAttempt = letter.FirstAttempt, LastStatus = letter.Status, LastError = letter.Error, LastBody = letter.BodyExcerpt };
-            await route.EnqueueAsync(delivery, cancellationToken).ConfigureAwait(false);
+            await RequeueAsync(route, letter, resume: true, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    // Queues a dead letter or a pending event again (outside the ledger): replayed with a fresh retry schedule, or resumed
+    // with its attempts so far.
+    private ValueTask RequeueAsync(RouteDelivery route, WebhookDeadLetter letter, bool resume, CancellationToken cancellationToken)
+    {
+        IntileryEvent e = IntileryEvent.Parse(Encoding.UTF8.GetBytes(letter.Event.GetRawText()));
+        var delivery = new Delivery(e, -1);
+        if (resume)
+        {
+            (delivery.Attempts, delivery.FirstAttempt, delivery.LastStatus, delivery.LastError, delivery.LastBody) = (letter.Attempts, letter.FirstAttempt, letter.Status, letter.Error, letter.BodyExcerpt);
+        }
+
+        Interlocked.Increment(ref _replaying);
+        return route.EnqueueAsync(delivery, cancellationToken);
     }
 
     /// <summary>Queues one event on every route it matches (waiting while a <see cref="WhenQueueFull.Wait"/> route is full).</summary>
@@ -232,10 +244,8 @@ public sealed class WebhookForwarder : IAsyncDisposable
                 continue;
             }
 
-            IntileryEvent e = IntileryEvent.Parse(Encoding.UTF8.GetBytes(letter.Event.GetRawText()));
-            Interlocked.Increment(ref _replaying);
             replayed++;
-            await route.EnqueueAsync(new Delivery(e, -1), cancellationToken).ConfigureAwait(false);
+            await RequeueAsync(route, letter, resume: false, cancellationToken).ConfigureAwait(false);
         }
 
         while (Interlocked.Read(ref _replaying) > 0)
@@ -257,6 +267,7 @@ public sealed class WebhookForwarder : IAsyncDisposable
         if (delivery.Sequence < 0)
         {
             Interlocked.Decrement(ref _replaying);
+            _store?.PendingChanged(); // a restored event is done: the pending file is out of date
         }
         else if (_ledger.Acknowledge(delivery.Sequence))
         {

@@ -15,7 +15,8 @@ namespace EventStream.Webhooks.Internal;
 /// once the events it covers that routes still hold are in the pending file (written first, so a crash between the two
 /// repeats them, never loses them). A restart delivers those first, then reads on from the checkpoint; a crash therefore
 /// repeats at most what was taken within <c>ParkAfter</c> plus the feed's own bound, not everything since a route began
-/// retrying. Whenever the file holds anything, it is written again with each checkpoint, so it shrinks as they go.
+/// retrying. While the file holds anything, it is written again with the next checkpoint after one of its events is
+/// acknowledged, so it shrinks as they go.
 /// </remarks>
 internal sealed class AcknowledgingCheckpointStore : ICheckpointStore, IAsyncDisposable
 {
@@ -31,8 +32,11 @@ internal sealed class AcknowledgingCheckpointStore : ICheckpointStore, IAsyncDis
     private readonly TimeProvider _time;
     private readonly TimeSpan _parkAfter;
 
-    /// <summary>The pending file held something when last written (or read): it is written again with the next checkpoint.</summary>
+    /// <summary>The pending file held something when last written (or read).</summary>
     private bool _pendingHeld;
+
+    /// <summary>One of the events it holds was acknowledged since: it is written again with the next checkpoint.</summary>
+    private volatile bool _pendingChanged;
 
     /// <summary>The take number the unwritten checkpoint covers (for the pending file).</summary>
     private long _unwrittenThrough;
@@ -60,8 +64,11 @@ internal sealed class AcknowledgingCheckpointStore : ICheckpointStore, IAsyncDis
 
     public long Written => Interlocked.Read(ref _written);
 
-    /// <summary>The pending file held events at start (they are queued again): it is written again with the next checkpoint.</summary>
+    /// <summary>The pending file held events at start (they are queued again).</summary>
     public void PendingRestored() => _pendingHeld = true;
+
+    /// <summary>A restored event was acknowledged: the pending file is written again with the next checkpoint (or stop).</summary>
+    public void PendingChanged() => _pendingChanged = true;
 
     /// <summary>Events written to the pending file, each time it was written.</summary>
     public long Parked => Interlocked.Read(ref _parked);
@@ -125,7 +132,7 @@ internal sealed class AcknowledgingCheckpointStore : ICheckpointStore, IAsyncDis
 
             if (_unwritten is not { } checkpoint)
             {
-                if (stopping && _pending is not null && _pendingHeld)
+                if (stopping && _pending is not null && _pendingHeld && _pendingChanged)
                 {
                     await WritePendingAsync(_unwrittenThrough, said: false).ConfigureAwait(false); // what was restored and is delivered now
                 }
@@ -135,7 +142,7 @@ internal sealed class AcknowledgingCheckpointStore : ICheckpointStore, IAsyncDis
 
             try
             {
-                if (_pending is not null && (park || _pendingHeld))
+                if (_pending is not null && (park || (_pendingHeld && _pendingChanged)))
                 {
                     await WritePendingAsync(_unwrittenThrough, said: park).ConfigureAwait(false);
                 }
@@ -162,6 +169,7 @@ internal sealed class AcknowledgingCheckpointStore : ICheckpointStore, IAsyncDis
     // Said when parking (each ParkAfter while a route holds events, and on stop), not at the rewrites in between.
     private async Task WritePendingAsync(long through, bool said)
     {
+        _pendingChanged = false; // before the snapshot: an acknowledgement during it marks it again
         IReadOnlyList<WebhookDeadLetter> pending = _pendingThrough(through);
         await _pending!.WriteAsync(pending).ConfigureAwait(false);
         _pendingHeld = pending.Count > 0;
