@@ -2,69 +2,60 @@ using Microsoft.CodeAnalysis;
 
 namespace EventStream.Generators;
 
-/// <summary>Every diagnostic the tracking-plan generator reports. IDs are stable; never reuse a retired one.</summary>
+/// <summary>
+/// Every diagnostic the tracking-plan generator reports, made from <see cref="PlanDiagnostics"/>' ids, titles and messages
+/// (shared with <c>eventstream plan check</c>); a severity here agrees with <see cref="PlanDiagnostics.IsError"/>.
+/// </summary>
 internal static class DiagnosticDescriptors
 {
     private const string Category = "EventStream.TrackingPlan";
 
     public static readonly DiagnosticDescriptor PlanFileNotFound = new(
-        "ESG001", "Tracking plan file not found",
-        "The tracking plan '{0}' is not among the project's AdditionalFiles; add <AdditionalFiles Include=\"{0}\" /> to the project file",
+        PlanDiagnostics.PlanFileNotFound, PlanDiagnostics.PlanFileNotFoundTitle, PlanDiagnostics.PlanFileNotFoundMessage,
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor InvalidJson = new(
-        "ESG002", "Tracking plan is not valid JSON",
-        "The tracking plan '{0}' is not valid JSON: {1}",
+        PlanDiagnostics.InvalidJson, PlanDiagnostics.InvalidJsonTitle, PlanDiagnostics.InvalidJsonMessage,
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor InvalidPlan = new(
-        "ESG003", "Tracking plan is not in the expected format",
-        "{0}",
+        PlanDiagnostics.InvalidPlan, PlanDiagnostics.InvalidPlanTitle, PlanDiagnostics.InvalidPlanMessage,
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor UnsupportedConstruct = new(
-        "ESG004", "Unsupported schema construct",
-        "'{0}': {1}; the property is generated as a raw JsonElement",
+        PlanDiagnostics.UnsupportedConstruct, PlanDiagnostics.UnsupportedConstructTitle, PlanDiagnostics.UnsupportedConstructMessage,
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor DuplicateAction = new(
-        "ESG005", "Action planned twice",
-        "The action '{0}' is already planned; this event is ignored",
+        PlanDiagnostics.DuplicateAction, PlanDiagnostics.DuplicateActionTitle, PlanDiagnostics.DuplicateActionMessage,
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor DuplicateName = new(
-        "ESG006", "Two plan entries give the same C# name",
-        "'{0}' would be named '{1}', which is already taken; it is named '{2}'",
+        PlanDiagnostics.DuplicateName, PlanDiagnostics.DuplicateNameTitle, PlanDiagnostics.DuplicateNameMessage,
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor InvalidName = new(
-        "ESG007", "Plan name does not make a C# identifier",
-        "'{0}' does not make a C# identifier; it is named '{1}'",
+        PlanDiagnostics.InvalidName, PlanDiagnostics.InvalidNameTitle, PlanDiagnostics.InvalidNameMessage,
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor BaseMemberClash = new(
-        "ESG008", "Property name clashes with a member of the base event",
-        "'{0}' would be named '{1}', which the base event type or generated code already defines; it is named '{2}'",
+        PlanDiagnostics.BaseMemberClash, PlanDiagnostics.BaseMemberClashTitle, PlanDiagnostics.BaseMemberClashMessage,
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor NotPartial = new(
-        "ESG009", "Tracking plan class must be partial",
-        "The class '{0}' carries [TrackingPlan] and must be declared 'static partial'",
+        PlanDiagnostics.NotPartial, PlanDiagnostics.NotPartialTitle, PlanDiagnostics.NotPartialMessage,
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor NotStatic = new(
-        "ESG010", "Tracking plan class must be static",
-        "The class '{0}' carries [TrackingPlan] and must be declared 'static partial'",
+        PlanDiagnostics.NotStatic, PlanDiagnostics.NotStaticTitle, PlanDiagnostics.NotStaticMessage,
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor UnknownRequired = new(
-        "ESG011", "Required property not defined",
-        "'{0}' is listed as required but is not among the properties; the requirement is ignored",
+        PlanDiagnostics.UnknownRequired, PlanDiagnostics.UnknownRequiredTitle, PlanDiagnostics.UnknownRequiredMessage,
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor UncheckedKeyword = new(
-        "ESG012", "Schema keyword not checked",
-        "'{0}': {1}; the value is decoded but this is not checked",
+        PlanDiagnostics.UncheckedKeyword, PlanDiagnostics.UncheckedKeywordTitle, PlanDiagnostics.UncheckedKeywordMessage,
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor[] All =

@@ -7,7 +7,6 @@ using System.Text;
 using System.Text.RegularExpressions;
 using EventStream.Generators.Json;
 using EventStream.Generators.Model;
-using Microsoft.CodeAnalysis.Text;
 
 namespace EventStream.Generators;
 
@@ -15,15 +14,40 @@ namespace EventStream.Generators;
 /// A plan file being read: its path, its text (for locations), its parsed root (for local <c>$ref</c>s) and the offset its
 /// node positions start at (each file read gets its own range, so a position alone says which file it is in).
 /// </summary>
-internal sealed class PlanSource(string path, SourceText text, JsonNode root, int offset)
+internal sealed class PlanSource(string path, string text, JsonNode root, int offset)
 {
+    private int[]? _lineStarts;
+
     public string Path { get; } = path;
 
-    public SourceText Text { get; } = text;
+    public string Text { get; } = text;
 
     public JsonNode Root { get; } = root;
 
     public int Offset { get; } = offset;
+
+    /// <summary>The zero-based line and column of a position in <see cref="Text"/> (lines end at <c>\r\n</c>, <c>\n</c> or <c>\r</c>).</summary>
+    public (int Line, int Column) LineColumn(int position)
+    {
+        _lineStarts ??= LineStarts(Text);
+        int line = Array.BinarySearch(_lineStarts, position);
+        line = line >= 0 ? line : ~line - 1;
+        return (line, position - _lineStarts[line]);
+    }
+
+    private static int[] LineStarts(string text)
+    {
+        var starts = new List<int> { 0 };
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == text.Length || text[i + 1] != '\n')))
+            {
+                starts.Add(i + 1);
+            }
+        }
+
+        return [.. starts];
+    }
 }
 
 /// <summary>One event as any format states it, before names are claimed and types mapped.</summary>
@@ -197,7 +221,7 @@ internal sealed partial class PlanParser
 
         if (root.Kind != JsonKind.Object)
         {
-            Report(DiagnosticDescriptors.InvalidPlan.Id, root.Start, root.End, "A tracking plan is a JSON object");
+            Report(PlanDiagnostics.InvalidPlan, root.Start, root.End, "A tracking plan is a JSON object");
             return false;
         }
 
@@ -214,7 +238,7 @@ internal sealed partial class PlanParser
                 return ReadJsonSchema(root, entries);
             default:
                 Report(
-                    DiagnosticDescriptors.InvalidPlan.Id,
+                    PlanDiagnostics.InvalidPlan,
                     root.Start,
                     root.Start + 1,
                     "The file is not a tracking plan in a known format: an object with an 'events' array (ours, Segment Protocols, Avo), a 'rules' array (Segment's API), 'self' (Snowplow Iglu) or an object JSON Schema; name the format with [TrackingPlan(..., Format = PlanFormat.…)]");
@@ -276,7 +300,7 @@ internal sealed partial class PlanParser
         JsonNode? events = root["events"];
         if (events is null || events.Kind != JsonKind.Array)
         {
-            Report(DiagnosticDescriptors.InvalidPlan.Id, root.Start, root.Start + 1, "A tracking plan is an object with an 'events' array");
+            Report(PlanDiagnostics.InvalidPlan, root.Start, root.Start + 1, "A tracking plan is an object with an 'events' array");
             return false;
         }
 
@@ -284,7 +308,7 @@ internal sealed partial class PlanParser
         {
             if (entry.Kind != JsonKind.Object)
             {
-                Report(DiagnosticDescriptors.InvalidPlan.Id, entry.Start, entry.End, "An event in 'events' must be an object");
+                Report(PlanDiagnostics.InvalidPlan, entry.Start, entry.End, "An event in 'events' must be an object");
                 continue;
             }
 
@@ -293,7 +317,7 @@ internal sealed partial class PlanParser
             if (action is null || action.Length == 0)
             {
                 JsonNode at = actionNode ?? entry;
-                Report(DiagnosticDescriptors.InvalidPlan.Id, at.Start, actionNode is null ? at.Start + 1 : at.End, "An event needs a non-empty string 'action'");
+                Report(PlanDiagnostics.InvalidPlan, at.Start, actionNode is null ? at.Start + 1 : at.End, "An event needs a non-empty string 'action'");
                 continue;
             }
 
@@ -332,7 +356,7 @@ internal sealed partial class PlanParser
                 if (entry.Kind != JsonKind.Object || entry["name"] is not { Kind: JsonKind.String } nameNode || nameNode.Text!.Length == 0)
                 {
                     JsonNode at = entry.Kind == JsonKind.Object && entry["name"] is { } n ? n : entry;
-                    Report(DiagnosticDescriptors.InvalidPlan.Id, at.Start, at.End, $"{what}'s events need a non-empty string 'name'");
+                    Report(PlanDiagnostics.InvalidPlan, at.Start, at.End, $"{what}'s events need a non-empty string 'name'");
                     continue;
                 }
 
@@ -345,7 +369,7 @@ internal sealed partial class PlanParser
 
         if (SegmentRules(root) is not { } ruleList)
         {
-            Report(DiagnosticDescriptors.InvalidPlan.Id, root.Start, root.Start + 1, $"{what} is an object with an 'events' array or a 'rules' array");
+            Report(PlanDiagnostics.InvalidPlan, root.Start, root.Start + 1, $"{what} is an object with an 'events' array or a 'rules' array");
             return false;
         }
 
@@ -353,7 +377,7 @@ internal sealed partial class PlanParser
         {
             if (rule.Kind != JsonKind.Object || rule["type"]?.StringValue is not { } type)
             {
-                Report(DiagnosticDescriptors.InvalidPlan.Id, rule.Start, rule.End, "A Segment rule needs a string 'type' (TRACK, IDENTIFY, GROUP, PAGE or SCREEN)");
+                Report(PlanDiagnostics.InvalidPlan, rule.Start, rule.End, "A Segment rule needs a string 'type' (TRACK, IDENTIFY, GROUP, PAGE or SCREEN)");
                 continue;
             }
 
@@ -361,7 +385,7 @@ internal sealed partial class PlanParser
             string upper = type.ToUpperInvariant();
             if (upper == "TRACK" && keyNode is null)
             {
-                Report(DiagnosticDescriptors.InvalidPlan.Id, rule.Start, rule.End, "A Segment TRACK rule needs a non-empty string 'key' (the event's name)");
+                Report(PlanDiagnostics.InvalidPlan, rule.Start, rule.End, "A Segment TRACK rule needs a non-empty string 'key' (the event's name)");
                 continue;
             }
 
@@ -384,7 +408,7 @@ internal sealed partial class PlanParser
         if (self is not { Kind: JsonKind.Object } || self["name"] is not { Kind: JsonKind.String } nameNode || nameNode.Text!.Length == 0)
         {
             JsonNode at = self ?? root;
-            Report(DiagnosticDescriptors.InvalidPlan.Id, at.Start, self is null ? at.Start + 1 : at.End, "An Iglu schema needs 'self' with a non-empty string 'name'");
+            Report(PlanDiagnostics.InvalidPlan, at.Start, self is null ? at.Start + 1 : at.End, "An Iglu schema needs 'self' with a non-empty string 'name'");
             return false;
         }
 
@@ -394,7 +418,7 @@ internal sealed partial class PlanParser
             string[] parts = versionNode.StringValue?.Split('-') ?? [];
             if (parts.Length != 3 || !parts.All(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
             {
-                Report(DiagnosticDescriptors.InvalidPlan.Id, versionNode.Start, versionNode.End, "An Iglu 'version' is a SchemaVer string, MODEL-REVISION-ADDITION (e.g. \"1-0-2\")");
+                Report(PlanDiagnostics.InvalidPlan, versionNode.Start, versionNode.End, "An Iglu 'version' is a SchemaVer string, MODEL-REVISION-ADDITION (e.g. \"1-0-2\")");
                 return false;
             }
 
@@ -445,7 +469,7 @@ internal sealed partial class PlanParser
         string action = actionNode?.Text ?? Naming.ToSnakeCase(name);
         if (action.Length == 0)
         {
-            Report(DiagnosticDescriptors.InvalidPlan.Id, nameNode.Start, nameNode.End, $"'{name}' makes no action; give one with \"{ActionKeyword}\"");
+            Report(PlanDiagnostics.InvalidPlan, nameNode.Start, nameNode.End, $"'{name}' makes no action; give one with \"{ActionKeyword}\"");
             return;
         }
 
@@ -722,10 +746,11 @@ internal sealed partial class PlanParser
             }
         }
 
-        PlanFile? file = _allFiles.FirstOrDefault(f => string.Equals(Combine(Normalize(f.Path), string.Empty), path, StringComparison.OrdinalIgnoreCase));
+        PlanFile? file = _allFiles.FirstOrDefault(f => string.Equals(Combine(Normalize(f.Path), string.Empty), path, StringComparison.OrdinalIgnoreCase))
+            ?? (_readFile?.Invoke(path) is { } text ? new PlanFile(path, text) : null);
         if (file is null)
         {
-            problem = $"'{path}' is not among the project's AdditionalFiles";
+            problem = _readFile is null ? $"'{path}' is not among the project's AdditionalFiles" : $"'{path}' does not exist";
             return null;
         }
 

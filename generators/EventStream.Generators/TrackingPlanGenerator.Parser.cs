@@ -7,7 +7,6 @@ using System.Linq;
 using System.Threading;
 using EventStream.Generators.Json;
 using EventStream.Generators.Model;
-using Microsoft.CodeAnalysis.Text;
 
 namespace EventStream.Generators;
 
@@ -20,20 +19,30 @@ internal sealed partial class PlanParser
 {
     private readonly PlanTarget _target;
     private readonly ImmutableArray<PlanFile> _allFiles;
+    private readonly Func<string, string?>? _readFile;
     private readonly List<DiagnosticInfo> _diagnostics = [];
     private readonly HashSet<string> _refsInProgress = new(StringComparer.Ordinal);
     private readonly List<PlanSource> _sources = []; // every file read, by ascending offset
     private int _nextOffset;
     private JsonNode _refRoot = new(JsonKind.Null, 0);
-    private PlanSource _source = new(string.Empty, SourceText.From(string.Empty), new JsonNode(JsonKind.Null, 0), 0);
+    private PlanSource _source = new(string.Empty, string.Empty, new JsonNode(JsonKind.Null, 0), 0);
 
-    private PlanParser(PlanTarget target, ImmutableArray<PlanFile> allFiles)
+    private PlanParser(PlanTarget target, ImmutableArray<PlanFile> allFiles, Func<string, string?>? readFile)
     {
         _target = target;
         _allFiles = allFiles;
+        _readFile = readFile;
     }
 
-    public static PlanResult Parse(PlanTarget target, ImmutableArray<PlanFile> files, string? projectDirectory, CancellationToken cancellationToken)
+    /// <param name="target">The class to generate and the plan path it names.</param>
+    /// <param name="files">The files the plan may be in (the compilation's AdditionalFiles).</param>
+    /// <param name="projectDirectory">The directory relative plan paths start from.</param>
+    /// <param name="cancellationToken">Stops the read.</param>
+    /// <param name="readFile">
+    /// Outside the compiler (<c>eventstream plan check</c>): reads a file a <c>$ref</c> names that is not among
+    /// <paramref name="files"/> (null when it does not exist). The generator passes none: it reads only AdditionalFiles.
+    /// </param>
+    public static PlanResult Parse(PlanTarget target, ImmutableArray<PlanFile> files, string? projectDirectory, CancellationToken cancellationToken, Func<string, string?>? readFile = null)
     {
         if (target.Problem is not null)
         {
@@ -43,11 +52,11 @@ internal sealed partial class PlanParser
         List<PlanFile> found = FindFiles(target, files, projectDirectory);
         if (found.Count == 0)
         {
-            var notFound = new DiagnosticInfo(DiagnosticDescriptors.PlanFileNotFound.Id, target.AttributeLocation, new[] { target.PlanPath }.ToEquatableArray());
+            var notFound = new DiagnosticInfo(PlanDiagnostics.PlanFileNotFound, target.AttributeLocation, new[] { target.PlanPath }.ToEquatableArray());
             return new PlanResult(null, new[] { notFound }.ToEquatableArray());
         }
 
-        var parser = new PlanParser(target, files);
+        var parser = new PlanParser(target, files, readFile);
         PlanModel? model = parser.Read(found, cancellationToken);
         return new PlanResult(model, parser._diagnostics.ToEquatableArray());
     }
@@ -135,7 +144,7 @@ internal sealed partial class PlanParser
             catch (JsonParseException ex)
             {
                 _source = AddSource(file.Path, string.Empty, parse: false, file.Text);
-                Report(DiagnosticDescriptors.InvalidJson.Id, _source.Offset + ex.Position, _source.Offset + ex.Position, files.Count == 1 ? _target.PlanPath : FileName(file.Path), ex.Message);
+                Report(PlanDiagnostics.InvalidJson, _source.Offset + ex.Position, _source.Offset + ex.Position, files.Count == 1 ? _target.PlanPath : FileName(file.Path), ex.Message);
                 continue;
             }
 
@@ -180,7 +189,7 @@ internal sealed partial class PlanParser
         string action = entry.Action;
         if (!actions.Add(action))
         {
-            Report(DiagnosticDescriptors.DuplicateAction.Id, entry.ActionAt.Start, entry.ActionAt.End, action);
+            Report(PlanDiagnostics.DuplicateAction, entry.ActionAt.Start, entry.ActionAt.End, action);
             return null;
         }
 
@@ -197,7 +206,7 @@ internal sealed partial class PlanParser
             if (flat is null || flat.Kind != JsonKind.Object || (flat["type"] is { } t && t.StringValue != "object"))
             {
                 JsonNode at = problemAt ?? schema;
-                Report(DiagnosticDescriptors.InvalidPlan.Id, at.Start, at.End, problem ?? $"The {entry.SchemaWhat} of '{action}' must be an object schema (\"type\": \"object\")");
+                Report(PlanDiagnostics.InvalidPlan, at.Start, at.End, problem ?? $"The {entry.SchemaWhat} of '{action}' must be an object schema (\"type\": \"object\")");
                 return null;
             }
 
@@ -212,7 +221,7 @@ internal sealed partial class PlanParser
             extra = ReadExtra(flat, traits ? "traits" : "properties", members, null);
         }
 
-        return new EventModel(action, eventName, className, entry.Description, entry.Category, traits, properties) { Extra = extra };
+        return new EventModel(action, eventName, className, entry.Description, entry.Category, traits, properties) { Extra = extra, HasSchema = schema is not null };
     }
 
     private EquatableArray<PropertyModel> ReadProperties(JsonNode schema, string path, NameScope scope, string clashSuffix)
@@ -233,7 +242,7 @@ internal sealed partial class PlanParser
                     required.Add(name);
                     if (properties[name] is null)
                     {
-                        Report(DiagnosticDescriptors.UnknownRequired.Id, item.Start, item.End, name);
+                        Report(PlanDiagnostics.UnknownRequired, item.Start, item.End, name);
                     }
                 }
             }
@@ -456,7 +465,7 @@ internal sealed partial class PlanParser
             _ => "object",
         }).Distinct());
         TypeModel raw = Unsupported(property, enumNode, $"an 'enum' of mixed types ({kinds}); values outside it are reported");
-        var allowed = enumNode.Items!.Select(i => SourceAt(i.Start) is { } source ? source.Text.ToString(TextSpan.FromBounds(i.Start - source.Offset, i.End - source.Offset)) : string.Empty);
+        var allowed = enumNode.Items!.Select(i => SourceAt(i.Start) is { } source ? source.Text.Substring(i.Start - source.Offset, i.End - i.Start) : string.Empty);
         return raw with { Rule = new RuleModel(null, false, null, false, null, null, null, null, allowed.ToEquatableArray()) };
     }
 
@@ -502,7 +511,7 @@ internal sealed partial class PlanParser
             catch (ArgumentException ex)
             {
                 JsonNode at = schema["pattern"]!;
-                Report(DiagnosticDescriptors.UncheckedKeyword.Id, at.Start, at.End, property.Name, $"the 'pattern' is not a regular expression .NET reads ({ex.Message})");
+                Report(PlanDiagnostics.UncheckedKeyword, at.Start, at.End, property.Name, $"the 'pattern' is not a regular expression .NET reads ({ex.Message})");
                 pattern = null;
             }
         }
@@ -670,7 +679,7 @@ internal sealed partial class PlanParser
 
     private TypeModel Unsupported(JsonMember property, JsonNode at, string why)
     {
-        Report(DiagnosticDescriptors.UnsupportedConstruct.Id, at.Start, at.End, property.Name, why);
+        Report(PlanDiagnostics.UnsupportedConstruct, at.Start, at.End, property.Name, why);
         return Simple(PlanTypeKind.Raw, true);
     }
 
@@ -679,11 +688,12 @@ internal sealed partial class PlanParser
     internal void Report(string id, int start, int end, params string[] arguments)
     {
         PlanSource source = SourceAt(start);
-        SourceText text = source.Text;
-        start -= source.Offset;
-        end -= source.Offset;
-        var span = TextSpan.FromBounds(Math.Max(0, Math.Min(start, text.Length)), Math.Max(0, Math.Min(Math.Max(start, end), text.Length)));
-        var location = new LocationInfo(source.Path, span, text.Lines.GetLinePositionSpan(span));
+        int length = source.Text.Length;
+        start = Math.Max(0, Math.Min(start - source.Offset, length));
+        end = Math.Max(start, Math.Min(end - source.Offset, length));
+        (int startLine, int startColumn) = source.LineColumn(start);
+        (int endLine, int endColumn) = source.LineColumn(end);
+        var location = new LocationInfo(source.Path, start, end, startLine, startColumn, endLine, endColumn);
         _diagnostics.Add(new DiagnosticInfo(id, location, arguments.ToEquatableArray()));
     }
 
@@ -707,7 +717,7 @@ internal sealed partial class PlanParser
     {
         int offset = _nextOffset;
         JsonNode root = parse ? JsonParser.Parse(text, offset) : new JsonNode(JsonKind.Null, offset);
-        var source = new PlanSource(path, SourceText.From(locatedText ?? text), root, offset);
+        var source = new PlanSource(path, locatedText ?? text, root, offset);
         _nextOffset = offset + (locatedText ?? text).Length + 1;
         _sources.Add(source);
         return source;
@@ -734,14 +744,14 @@ internal sealed partial class PlanParser
             if (desired is null)
             {
                 name = fallback;
-                parser.Report(DiagnosticDescriptors.InvalidName.Id, at.Start, at.End, source, Unique(name));
+                parser.Report(PlanDiagnostics.InvalidName, at.Start, at.End, source, Unique(name));
                 return Take(Unique(name));
             }
 
             if (Naming.StartsWithDigit(desired))
             {
                 name = fallback + desired;
-                parser.Report(DiagnosticDescriptors.InvalidName.Id, at.Start, at.End, source, Unique(name));
+                parser.Report(PlanDiagnostics.InvalidName, at.Start, at.End, source, Unique(name));
                 return Take(Unique(name));
             }
 
@@ -749,14 +759,14 @@ internal sealed partial class PlanParser
             if (clashSuffix is not null && baseMembers.Contains(name))
             {
                 string renamed = Unique(name + clashSuffix);
-                parser.Report(DiagnosticDescriptors.BaseMemberClash.Id, at.Start, at.End, source, name, renamed);
+                parser.Report(PlanDiagnostics.BaseMemberClash, at.Start, at.End, source, name, renamed);
                 return Take(renamed);
             }
 
             if (_used.Contains(name) || (clashSuffix is null && baseMembers.Contains(name)))
             {
                 string renamed = Unique(name);
-                parser.Report(DiagnosticDescriptors.DuplicateName.Id, at.Start, at.End, source, name, renamed);
+                parser.Report(PlanDiagnostics.DuplicateName, at.Start, at.End, source, name, renamed);
                 return Take(renamed);
             }
 

@@ -81,11 +81,11 @@ public sealed class TrackingPlanGenerator : IIncrementalGenerator
         DiagnosticInfo? problem = null;
         if (!isPartial)
         {
-            problem = new DiagnosticInfo(DiagnosticDescriptors.NotPartial.Id, classLocation, new[] { symbol.Name }.ToEquatableArray());
+            problem = new DiagnosticInfo(PlanDiagnostics.NotPartial, classLocation, new[] { symbol.Name }.ToEquatableArray());
         }
         else if (!symbol.IsStatic)
         {
-            problem = new DiagnosticInfo(DiagnosticDescriptors.NotStatic.Id, classLocation, new[] { symbol.Name }.ToEquatableArray());
+            problem = new DiagnosticInfo(PlanDiagnostics.NotStatic, classLocation, new[] { symbol.Name }.ToEquatableArray());
         }
         else
         {
@@ -94,7 +94,7 @@ public sealed class TrackingPlanGenerator : IIncrementalGenerator
                 bool outerPartial = outer.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
                 if (!outerPartial)
                 {
-                    problem = new DiagnosticInfo(DiagnosticDescriptors.NotPartial.Id, classLocation, new[] { outer.Name }.ToEquatableArray());
+                    problem = new DiagnosticInfo(PlanDiagnostics.NotPartial, classLocation, new[] { outer.Name }.ToEquatableArray());
                     break;
                 }
             }

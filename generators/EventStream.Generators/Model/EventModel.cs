@@ -19,4 +19,7 @@ internal sealed record EventModel(
 {
     /// <summary>What the payload's unplanned members become (<c>additionalProperties</c>), if the plan says.</summary>
     public ExtraModel? Extra { get; init; }
+
+    /// <summary>Whether the plan gives the payload a schema at all (without one, any payload is as planned).</summary>
+    public bool HasSchema { get; init; }
 }

@@ -5,8 +5,10 @@ using System.Text.Json.Nodes;
 using EventStream.Api;
 using EventStream.Cli.Plans;
 using EventStream.Feed;
+using EventStream.Generators;
 using EventStream.Parsing;
 using EventStream.Simulator;
+using EventStream.Typed;
 
 namespace EventStream.Cli.Commands;
 
@@ -184,13 +186,19 @@ internal static class PlanCommand
     private static Command Check(TextWriter output, TextWriter error)
     {
         var source = new Source();
-        var plan = new Argument<string>("PLAN") { Description = "The plan, in our format (data/tracking-plan.json's, as plan infer writes it)" };
+        var plan = new Argument<string>("PLAN")
+        {
+            Description = "The plan, in any format [TrackingPlan] reads: ours (as plan infer writes), Segment Protocols, Avo, Iglu or JSON Schema; a file, or a directory of schema files",
+        };
+        var planFormat = new Option<string>("--plan-format") { Description = "auto (detected from the content, default), intilery, segment, avo, json-schema or iglu", DefaultValueFactory = _ => "auto" };
+        planFormat.AcceptOnlyFromAmong("auto", "intilery", "segment", "avo", "json-schema", "iglu");
         var format = new Option<string?>("--format") { Description = "table (default) or json" };
         format.AcceptOnlyFromAmong("table", "json");
         var maxViolations = new Option<long>("--max-violations") { Description = "Exit 1 when more values than this break the plan (default 0)", DefaultValueFactory = _ => 0 };
         var command = new Command("check", "Report drift between events and a tracking plan: violations by kind, unplanned actions and properties.");
         command.Arguments.Add(plan);
         source.AddTo(command);
+        command.Options.Add(planFormat);
         command.Options.Add(format);
         command.Options.Add(maxViolations);
         command.SetStoppableAction(async (ParseResult parse, CancellationToken cancellationToken) =>
@@ -203,17 +211,27 @@ internal static class PlanCommand
             PlanCheck check;
             try
             {
-                if (Directory.Exists(parse.GetValue(plan)))
+                PlanFormat planned = parse.GetValue(planFormat) switch
                 {
-                    throw new FormatException("it is a directory; plan check reads one plan file in our format (a directory of JSON or Iglu schemas is for [TrackingPlan])");
-                }
-
-                check = PlanCheck.FromPlan(await File.ReadAllTextAsync(parse.GetValue(plan)!, cancellationToken).ConfigureAwait(false));
+                    "intilery" => PlanFormat.Intilery,
+                    "segment" => PlanFormat.Segment,
+                    "avo" => PlanFormat.Avo,
+                    "json-schema" => PlanFormat.JsonSchema,
+                    "iglu" => PlanFormat.Iglu,
+                    _ => PlanFormat.Auto,
+                };
+                check = PlanCheck.FromPath(parse.GetValue(plan)!, planned);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or FormatException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
             {
-                await error.WriteLineAsync($"eventstream plan check: cannot read the plan {parse.GetValue(plan)}: {ex.Message}").ConfigureAwait(false);
+                string hint = ex.Message.Contains(PlanDiagnostics.InvalidPlan, StringComparison.Ordinal) ? " (here: --plan-format names the format)" : string.Empty;
+                await error.WriteLineAsync($"eventstream plan check: cannot read the plan {parse.GetValue(plan)}: {ex.Message}{hint}").ConfigureAwait(false);
                 return Program.UsageError;
+            }
+
+            foreach (string warning in check.Warnings)
+            {
+                await error.WriteLineAsync($"eventstream plan check: warning {warning}").ConfigureAwait(false);
             }
 
             if (await source.ReadAsync(parse, "check", check.Add, () => check.Events, error, cancellationToken).ConfigureAwait(false) is { } exit)

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using EventStream.Generators;
+using EventStream.Generators.Model;
 using EventStream.Typed;
 
 namespace EventStream.Cli.Plans;
@@ -20,6 +22,7 @@ internal sealed class PlanCheck
     private byte[] _eventId = new byte[64]; // the current event's id, made a string only for a finding's first example
     private int _eventIdLength;
     private string _action = string.Empty;
+    private string? _member; // the name of a member checked against an object's rule for members it does not name
 
     private PlanCheck() => _actionsBySpan = _actions.GetAlternateLookup<ReadOnlySpan<char>>();
 
@@ -30,36 +33,65 @@ internal sealed class PlanCheck
     /// <summary>Values that break the plan (unplanned actions and properties are counted apart).</summary>
     public long Violations => _findings.Where(f => f.Key.Kind is not ("unplanned action" or "unplanned property")).Sum(f => f.Value.Count);
 
-    /// <summary>Reads a plan in our format; throws <see cref="FormatException"/> naming what is wrong.</summary>
-    public static PlanCheck FromPlan(string json)
+    /// <summary>
+    /// Reads a plan in any format <c>[TrackingPlan]</c> reads (ours, Segment Protocols, Avo, Iglu, plain JSON Schema), with
+    /// the generator's own reader: a file, or a directory of schema files. Throws <see cref="FormatException"/> with the
+    /// reader's errors (located); its warnings (what is not checked) are in <see cref="Warnings"/>.
+    /// </summary>
+    public static PlanCheck FromPath(string path, PlanFormat format = PlanFormat.Auto)
     {
-        var check = new PlanCheck();
-        using var document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
-        if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("events", out JsonElement events) || events.ValueKind != JsonValueKind.Array)
+        string full = Path.GetFullPath(path);
+        List<PlanFile> files = Directory.Exists(full)
+            ? [.. Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories).Where(PlanParser.IsPlanFile).Order(StringComparer.Ordinal).Select(f => new PlanFile(f, File.ReadAllText(f)))]
+            : [new PlanFile(full, File.ReadAllText(full))];
+        if (files.Count == 0)
         {
-            throw new FormatException("the plan is not in our format: an object with an 'events' array (as data/tracking-plan.json and plan infer write)");
+            throw new FormatException("the directory holds no plan files (*.json, or Iglu's vendor/name/jsonschema/1-0-0)");
         }
 
-        if (events.GetArrayLength() > 0 && !events.EnumerateArray().Any(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("action", out _)))
+        return FromFiles(full, files, format);
+    }
+
+    /// <summary>Reads a plan given as text (as <see cref="FromPath"/>; a <c>$ref</c> to another file is resolved from the working directory).</summary>
+    public static PlanCheck FromPlan(string json, PlanFormat format = PlanFormat.Auto)
+    {
+        string path = Path.Combine(Environment.CurrentDirectory, "plan.json");
+        return FromFiles(path, [new PlanFile(path, json)], format);
+    }
+
+    private static PlanCheck FromFiles(string path, List<PlanFile> files, PlanFormat format)
+    {
+        var target = new PlanTarget(string.Empty, EquatableArray<string>.Empty, "Plan", path, Path.GetDirectoryName(path) ?? string.Empty, null, (int)format, null);
+        PlanResult result = PlanParser.Parse(target, [.. files], null, CancellationToken.None, f => File.Exists(f) ? File.ReadAllText(f) : null);
+        string[] errors = [.. result.Diagnostics.Where(d => PlanDiagnostics.IsError(d.Id)).Select(Describe)];
+        if (result.Model is null || errors.Length > 0)
         {
-            // Every action would count as unplanned, and nothing else would be checked: say so rather than report that.
-            bool segmentOrAvo = events.EnumerateArray().Any(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("name", out _) && e.TryGetProperty("rules", out _));
-            throw new FormatException("no event in it has an 'action': plan check reads our format (as data/tracking-plan.json and plan infer write)"
-                + (segmentOrAvo ? "; this looks like a Segment Protocols or Avo export, which [TrackingPlan] reads but plan check does not yet — `plan infer --from` the same traffic gives a plan to check against" : ""));
+            throw new FormatException(errors.Length > 0 ? string.Join("; ", errors) : "the plan could not be read");
         }
 
-        foreach (JsonElement e in events.EnumerateArray())
+        var check = new PlanCheck { Warnings = [.. result.Diagnostics.Select(Describe)] };
+        foreach (EventModel e in result.Model.Events)
         {
-            if (e.TryGetProperty("action", out JsonElement action) && action.GetString() is { Length: > 0 } name)
-            {
-                bool traits = e.TryGetProperty("category", out JsonElement c) && c.GetString() == "identify";
-                string root = traits ? "traits" : "properties";
-                check._actions[name] = e.TryGetProperty("properties", out JsonElement schema) ? Rule.From(schema, root, traits) : Rule.AnyAt(root, traits);
-            }
+            string root = e.ReadsTraits ? "traits" : "properties";
+            check._actions[e.Action] = e.HasSchema ? Rule.ForObject(root, e.ReadsTraits, e.Properties, e.Extra, null) : Rule.AnyAt(root, e.ReadsTraits);
+        }
+
+        if (check._actions.Count == 0)
+        {
+            throw new FormatException("the plan names no events");
         }
 
         return check;
     }
+
+    // "ESG004 plan.json(12,5): 'price': …" — lines and columns one-based, as compilers print them.
+    private static string Describe(DiagnosticInfo d)
+        => string.Create(CultureInfo.InvariantCulture, $"{d.Id} ")
+            + (d.Location is { } at ? string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(at.FilePath)}({at.StartLine + 1},{at.StartColumn + 1}): ") : string.Empty)
+            + PlanDiagnostics.Message(d.Id, [.. d.Arguments]);
+
+    /// <summary>What the plan's reader said of it that is not an error: constructs decoded but not checked, renamed members.</summary>
+    public IReadOnlyList<string> Warnings { get; private init; } = [];
 
     public int PlannedActions => _actions.Count;
 
@@ -214,12 +246,40 @@ internal sealed class PlanCheck
             return;
         }
 
+        if (rule.Limits?.AllowedJson is not null)
+        {
+            // A mixed-type enum: compared as JSON values, as the decoder does.
+            if (!rule.Limits.Allows(JsonElement.ParseValue(ref reader)))
+            {
+                Note(rule.Path, nameof(PlanViolationKind.UnknownEnumValue), rule.Limits.AllowedText());
+            }
+
+            return;
+        }
+
+        if (kind == Kinds.Object && rule.Cases is not null)
+        {
+            rule = UnionCase(reader, rule);
+        }
+
         switch (kind)
         {
             case Kinds.String:
                 CheckString(ref reader, rule);
                 break;
-            case Kinds.Object when rule.Members is { } members:
+            case Kinds.Integer or Kinds.Number:
+                if (rule.IntegerEnum is { } allowed && reader.TryGetInt64(out long integer) && !allowed.Contains(integer))
+                {
+                    Note(rule.Path, nameof(PlanViolationKind.UnknownEnumValue), "one of " + string.Join(", ", allowed.Order()));
+                }
+                else if (rule.Limits?.CheckNumber(reader.GetDouble()) is { } range)
+                {
+                    Note(rule.Path, nameof(PlanViolationKind.OutOfRange), range);
+                }
+
+                break;
+            case Kinds.Object when rule.Members is not null || rule.ExtraType is not null:
+                Member[] members = rule.Members ?? [];
                 // Members are matched by their UTF-8 names, trying first the one after the last match (events usually
                 // keep the plan's order), and the required ones found are marked by index: no string, no set per object.
                 Span<bool> seen = members.Length <= 256 ? stackalloc bool[members.Length] : new bool[members.Length];
@@ -227,12 +287,17 @@ internal sealed class PlanCheck
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
                     int index = Find(ref reader, rule, members, next);
+                    _member = index < 0 && rule.ExtraType is not null ? reader.GetString()! : null;
                     reader.Read();
                     if (index >= 0)
                     {
                         seen[index] = true;
                         next = index + 1;
                         CheckValue(ref reader, members[index].Rule, allowNull: !members[index].Required);
+                    }
+                    else if (rule.ExtraType is not null)
+                    {
+                        CheckValue(ref reader, rule.ExtraAt(_member!), allowNull: false);
                     }
                     else
                     {
@@ -274,7 +339,15 @@ internal sealed class PlanCheck
             }
         }
 
-        Note(parent.Path + "." + reader.GetString(), "unplanned property", null);
+        if (parent.Closed)
+        {
+            Note(parent.Path + "." + reader.GetString(), nameof(PlanViolationKind.UnplannedProperty), "no other property");
+        }
+        else if (parent.ExtraType is null)
+        {
+            Note(parent.Path + "." + reader.GetString(), "unplanned property", null);
+        }
+
         return -1;
     }
 
@@ -305,6 +378,37 @@ internal sealed class PlanCheck
         {
             Note(rule.Path, nameof(PlanViolationKind.InvalidFormat), rule.Format);
         }
+        else if (rule.Limits?.CheckText(text) is { } broken)
+        {
+            Note(rule.Path, broken.Kind.ToString(), broken.Expected);
+        }
+    }
+
+    // A union's case, chosen by its discriminator (read ahead on a copy of the reader, which stays at the object's start);
+    // a missing or unknown discriminator is noted and the object is checked as any object.
+    private Rule UnionCase(Utf8JsonReader ahead, Rule union)
+    {
+        string path = union.Path + "." + Encoding.UTF8.GetString(union.Discriminator!);
+        while (ahead.Read() && ahead.TokenType == JsonTokenType.PropertyName)
+        {
+            bool match = ahead.ValueTextEquals(union.Discriminator);
+            ahead.Read();
+            if (match)
+            {
+                if (ahead.TokenType == JsonTokenType.String && union.Cases!.TryGetValue(ahead.GetString()!, out Rule? found))
+                {
+                    return found;
+                }
+
+                Note(path, nameof(PlanViolationKind.UnknownEnumValue), "one of " + string.Join(", ", union.Cases!.Keys.Order(StringComparer.Ordinal)));
+                return Rule.AnyAt(union.Path);
+            }
+
+            ahead.Skip();
+        }
+
+        Note(path, nameof(PlanViolationKind.MissingRequired), "present");
+        return Rule.AnyAt(union.Path);
     }
 
     private static bool IsDate(ReadOnlySpan<byte> text)
@@ -361,14 +465,14 @@ internal sealed class PlanCheck
     /// <summary>A property the plan names, matched by its UTF-8 name.</summary>
     private sealed record Member(string Name, byte[] Utf8Name, Rule Rule, bool Required);
 
-    /// <summary>What the plan allows at one place (the subset of JSON Schema the generator maps; the rest allows anything).</summary>
-    private sealed class Rule
+    /// <summary>What the plan allows at one place, made from the generator's model of it (so it checks what the decoders check).</summary>
+    private sealed record Rule
     {
         private Rule(string path, bool traits) => (Path, Traits) = (path, traits);
 
-        public Kinds Types { get; private init; } = Kinds.Any;
+        public Kinds Types { get; init; } = Kinds.Any;
 
-        public bool AllowsNull { get; private init; } = true;
+        public bool AllowsNull { get; init; } = true;
 
         public string? Format { get; private init; }
 
@@ -376,9 +480,27 @@ internal sealed class PlanCheck
 
         public HashSet<string>.AlternateLookup<ReadOnlySpan<char>> EnumBySpan { get; private init; }
 
+        public HashSet<long>? IntegerEnum { get; private init; }
+
+        /// <summary>Minimum, maximum, lengths, pattern, email, mixed-type enum values.</summary>
+        public PlanRule? Limits { get; init; }
+
         public Member[]? Members { get; private init; }
 
+        /// <summary>What an object's members the plan does not name must be (a map's values, <c>additionalProperties: {schema}</c>).</summary>
+        public TypeModel? ExtraType { get; private init; }
+
+        /// <summary>Whether a member the plan does not name breaks it (<c>additionalProperties: false</c>).</summary>
+        public bool Closed { get; private init; }
+
         public Rule? Items { get; private init; }
+
+        private Dictionary<string, Rule>? _extraByName;
+
+        /// <summary>A union's discriminator (UTF-8) and its cases by value.</summary>
+        public byte[]? Discriminator { get; private init; }
+
+        public Dictionary<string, Rule>? Cases { get; private init; }
 
         /// <summary>Where this rule applies, as findings name it: <c>properties.box.sealed</c>, <c>properties.tags[]</c>.</summary>
         public string Path { get; }
@@ -398,70 +520,90 @@ internal sealed class PlanCheck
 
         public static Rule AnyAt(string path, bool traits = false) => new(path, traits);
 
-        public static Rule From(JsonElement schema, string path, bool traits = false)
+        public static Rule ForObject(string path, bool traits, EquatableArray<PropertyModel> properties, ExtraModel? extra, string? discriminator)
+            => new(path, traits)
+            {
+                Types = Kinds.Object,
+                AllowsNull = false,
+                Members = [.. properties.Select(p => new Member(p.JsonName, Encoding.UTF8.GetBytes(p.JsonName), From(p.Type, path + "." + p.JsonName), p.Required))
+                    .Concat(discriminator is null ? [] : [new Member(discriminator, Encoding.UTF8.GetBytes(discriminator), AnyAt(path + "." + discriminator), Required: false)])],
+                ExtraType = extra?.Value,
+                Closed = extra?.Closed == true,
+            };
+
+        public static Rule From(TypeModel type, string path)
         {
-            if (schema.ValueKind != JsonValueKind.Object)
+            HashSet<string>? values = type.Kind == PlanTypeKind.StringEnum ? new HashSet<string>(type.Members.Select(m => m.WireValue), StringComparer.Ordinal) : null;
+            Rule rule = type.Kind switch
             {
-                return AnyAt(path, traits);
-            }
-
-            Kinds types = Kinds.None;
-            bool allowsNull = false;
-            if (schema.TryGetProperty("type", out JsonElement type))
-            {
-                foreach (string t in type.ValueKind == JsonValueKind.Array ? type.EnumerateArray().Select(x => x.GetString() ?? "") : [type.GetString() ?? ""])
+                PlanTypeKind.Object => ForObject(path, false, type.Properties, type.Extra, null),
+                PlanTypeKind.Map => new Rule(path, false) { Types = Kinds.Object, ExtraType = type.Item },
+                PlanTypeKind.Union => new Rule(path, false)
                 {
-                    switch (t)
+                    Types = Kinds.Object,
+                    Discriminator = Encoding.UTF8.GetBytes(type.Discriminator!),
+                    Cases = type.Cases.ToDictionary(c => c.Value, c => ForObject(path, false, c.Type.Properties, c.Type.Extra, type.Discriminator), StringComparer.Ordinal),
+                },
+                PlanTypeKind.Array => new Rule(path, false) { Types = Kinds.Array, Items = From(type.Item!, path + "[]") },
+                PlanTypeKind.Raw => AnyAt(path),
+                PlanTypeKind.Integer or PlanTypeKind.IntegerEnum => new Rule(path, false)
+                {
+                    Types = Kinds.Integer,
+                    IntegerEnum = type.Kind == PlanTypeKind.IntegerEnum ? [.. type.Members.Select(m => long.Parse(m.WireValue, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture))] : null,
+                },
+                PlanTypeKind.Number or PlanTypeKind.Decimal => new Rule(path, false) { Types = Kinds.Number | Kinds.Integer },
+                PlanTypeKind.Boolean => new Rule(path, false) { Types = Kinds.Boolean },
+                _ => new Rule(path, false)
+                {
+                    Types = Kinds.String,
+                    Format = type.Kind switch
                     {
-                        case "string": types |= Kinds.String; break;
-                        case "integer": types |= Kinds.Integer; break;
-                        case "number": types |= Kinds.Number | Kinds.Integer; break;
-                        case "boolean": types |= Kinds.Boolean; break;
-                        case "object": types |= Kinds.Object; break;
-                        case "array": types |= Kinds.Array; break;
-                        case "null": allowsNull = true; break;
-                    }
-                }
-            }
-            else if (schema.TryGetProperty("properties", out _))
-            {
-                types = Kinds.Object;
-            }
+                        PlanTypeKind.DateTime => "date-time",
+                        PlanTypeKind.Uuid => "uuid",
+                        PlanTypeKind.Date => "date",
+                        PlanTypeKind.Uri => "uri",
+                        _ => null,
+                    },
+                    Enum = values,
+                    EnumBySpan = values is null ? default : values.GetAlternateLookup<ReadOnlySpan<char>>(),
+                },
+            };
 
-            if (types == Kinds.None)
+            RuleModel? limits = type.Rule;
+            return rule with
             {
-                return AnyAt(path, traits);
-            }
-
-            HashSet<string>? values = null;
-            if (schema.TryGetProperty("enum", out JsonElement e) && e.ValueKind == JsonValueKind.Array && types == Kinds.String && e.EnumerateArray().All(v => v.ValueKind is JsonValueKind.String or JsonValueKind.Null))
-            {
-                values = new HashSet<string>(e.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!), StringComparer.Ordinal);
-                allowsNull |= e.EnumerateArray().Any(v => v.ValueKind == JsonValueKind.Null);
-            }
-
-            Member[]? members = null;
-            if (schema.TryGetProperty("properties", out JsonElement p) && p.ValueKind == JsonValueKind.Object)
-            {
-                HashSet<string> required = schema.TryGetProperty("required", out JsonElement r) && r.ValueKind == JsonValueKind.Array
-                    ? [.. r.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!)]
-                    : [];
-                members = [.. p.EnumerateObject().DistinctBy(m => m.Name, StringComparer.Ordinal)
-                    .Select(m => new Member(m.Name, Encoding.UTF8.GetBytes(m.Name), From(m.Value, path + "." + m.Name), required.Contains(m.Name)))];
-            }
-
-            string? format = types == Kinds.String && schema.TryGetProperty("format", out JsonElement f) && f.GetString() is "date-time" or "uuid" or "date" or "email" or "uri" ? f.GetString() : null;
-            Rule? items = schema.TryGetProperty("items", out JsonElement i) ? From(i, path + "[]") : null;
-            return new Rule(path, traits)
-            {
-                Types = types,
-                AllowsNull = allowsNull,
-                Format = format,
-                Enum = values,
-                EnumBySpan = values is null ? default : values.GetAlternateLookup<ReadOnlySpan<char>>(),
-                Members = members,
-                Items = items,
+                AllowsNull = type.AllowsNull || rule.Types == Kinds.Any,
+                Limits = limits is null || limits.IsEmpty ? null : new PlanRule
+                {
+                    Minimum = Number(limits.Minimum),
+                    ExclusiveMinimum = limits.ExclusiveMinimum,
+                    Maximum = Number(limits.Maximum),
+                    ExclusiveMaximum = limits.ExclusiveMaximum,
+                    MinLength = limits.MinLength,
+                    MaxLength = limits.MaxLength,
+                    Pattern = limits.Pattern,
+                    Email = limits.Format == "email",
+                    AllowedJson = limits.AllowedJson.Count > 0 ? [.. limits.AllowedJson] : null,
+                },
             };
         }
+
+        /// <summary>The rule for a member <see cref="ExtraType"/> applies to, at its path (as the decoder names it: <c>properties.attributes.colour</c>); kept for the first 1,000 names.</summary>
+        public Rule ExtraAt(string name)
+        {
+            _extraByName ??= new Dictionary<string, Rule>(StringComparer.Ordinal);
+            if (!_extraByName.TryGetValue(name, out Rule? rule))
+            {
+                rule = From(ExtraType!, Path + "." + name);
+                if (_extraByName.Count < 1_000)
+                {
+                    _extraByName[name] = rule;
+                }
+            }
+
+            return rule;
+        }
+
+        private static double? Number(string? text) => text is null ? null : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
     }
 }

@@ -60,21 +60,55 @@ public sealed class PlanCommandTests : IDisposable
         Assert.Contains(args[1] == "check" && args.Length == 5 ? "cannot read the plan" : "Usage:", error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Check_APlanInAnotherFormatOrADirectory_RefusedSayingWhy_NotReportedAsAllUnplanned()
+    /// <summary>The generator's fixtures: one plan (application_opened, identify, order_completed, product_viewed) in every format.</summary>
+    public static TheoryData<string> OtherFormats => new() { "segment.json", "segment-api.json", "avo.json", "jsonschema", "iglu" };
+
+    [Theory]
+    [MemberData(nameof(OtherFormats))]
+    public async Task Check_APlanInAnotherFormat_FileOrDirectory_TheSameFindingsAsOurs(string plan)
     {
-        string traffic = Write("one.ndjson", ["{\"eventId\":\"e1\",\"eventAction\":\"order_completed\",\"eventTime\":\"2024-05-14T09:00:00Z\",\"rawData\":{\"properties\":{}}}"u8.ToArray()]);
+        (string traffic, _) = await TrafficAsync(2_000);
         string plans = Path.Combine(TestData.RepoRoot(), "tests", "EventStream.Tests", "Generator", "Plans");
 
-        (int exitCode, string output, string error) = await RunAsync("plan", "check", Path.Combine(plans, "segment.json"), "--from", traffic);
+        (int oursExit, string ours, string oursError) = await RunAsync("plan", "check", Path.Combine(plans, "intilery.json"), "--from", traffic, "--format", "json");
+        (int exitCode, string report, string error) = await RunAsync("plan", "check", Path.Combine(plans, plan), "--from", traffic, "--format", "json");
+
+        // The simulator sends every standard event with values the fixture's plan does not all allow: real drift.
+        Assert.True(oursExit == 1, oursError);
+        JsonNode expected = JsonNode.Parse(ours)!;
+        Assert.True(expected["violations"]!.GetValue<long>() > 0);
+        Assert.Contains(expected["findings"]!.AsArray(), f => (string?)f!["kind"] == "unplanned action");
+        Assert.Contains(expected["findings"]!.AsArray(), f => (string?)f!["action"] == "order_completed");
+        Assert.True(exitCode == 1, error);
+        Assert.Equal(expected.ToJsonString(), JsonNode.Parse(report)!.ToJsonString());
+        Assert.Contains("against 4 planned actions", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_NotAPlan_OrADirectoryWithoutOne_RefusedSayingWhy_Exit2()
+    {
+        string traffic = Write("one.ndjson", ["{\"eventId\":\"e1\",\"eventAction\":\"order_completed\",\"eventTime\":\"2024-05-14T09:00:00Z\",\"rawData\":{\"properties\":{}}}"u8.ToArray()]);
+        string notAPlan = Path.Combine(_directory, "package.json");
+        File.WriteAllText(notAPlan, """{ "name": "shop", "version": "1.0.0", "dependencies": {} }""");
+        string empty = Directory.CreateDirectory(Path.Combine(_directory, "empty")).FullName;
+        string broken = Path.Combine(_directory, "broken.json");
+        File.WriteAllText(broken, "{ \"events\": [\n  { \"action\": \"a\", }\n");
+
+        (int exitCode, string output, string error) = await RunAsync("plan", "check", notAPlan, "--from", traffic);
         Assert.Equal(2, exitCode);
         Assert.Empty(output);
-        Assert.Contains("no event in it has an 'action'", error, StringComparison.Ordinal);
-        Assert.Contains("looks like a Segment Protocols or Avo export", error, StringComparison.Ordinal);
+        Assert.Contains("cannot read the plan", error, StringComparison.Ordinal);
+        Assert.Contains("ESG003 package.json(1,1)", error, StringComparison.Ordinal);
+        Assert.Contains("--plan-format", error, StringComparison.Ordinal);
 
-        (exitCode, _, error) = await RunAsync("plan", "check", Path.Combine(plans, "jsonschema"), "--from", traffic);
+        (exitCode, _, error) = await RunAsync("plan", "check", empty, "--from", traffic);
         Assert.Equal(2, exitCode);
-        Assert.Contains("it is a directory", error, StringComparison.Ordinal);
+        Assert.Contains("holds no plan files", error, StringComparison.Ordinal);
+
+        (exitCode, _, error) = await RunAsync("plan", "check", broken, "--from", traffic);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("ESG002 broken.json(2,20)", error, StringComparison.Ordinal); // the comma before }
+        Assert.Contains("not valid JSON", error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -216,6 +250,79 @@ public sealed class PlanCommandTests : IDisposable
         Assert.Contains("coupon", required);   // present (null counts) in every event
         Assert.DoesNotContain("rare", required); // in one of thirty
         Assert.Equal(30, inference.Events);
+    }
+
+    private const string ConstructsPlan = """
+        { "definitions": {
+            "card": { "type": "object", "required": ["method", "last4"], "properties": { "method": { "const": "card" }, "last4": { "type": "string", "pattern": "^[0-9]{4}$" } } },
+            "country": { "type": "string", "minLength": 2, "maxLength": 2 } },
+          "events": [
+            { "action": "checkout_step_completed", "name": "Checkout Step Completed", "properties": {
+                "type": "object", "required": ["order_id", "payment"],
+                "properties": {
+                  "order_id": { "type": "string", "pattern": "^NW-ORD-[0-9]+$", "minLength": 8, "maxLength": 32 },
+                  "step": { "type": "integer", "minimum": 1, "maximum": 5 },
+                  "total": { "type": "number", "exclusiveMinimum": 0 },
+                  "tier": { "type": "integer", "enum": [1, 2, 3] },
+                  "payment": { "oneOf": [
+                    { "$ref": "#/definitions/card" },
+                    { "type": "object", "required": ["method"], "properties": { "method": { "const": "paypal" }, "payer_email": { "type": "string", "format": "email" } } } ] },
+                  "country": { "$ref": "#/definitions/country" },
+                  "attributes": { "type": "object", "additionalProperties": { "type": "string" } },
+                  "label": { "enum": ["gift", 1, true, null] },
+                  "address": { "allOf": [ { "type": "object", "properties": { "city": { "type": "string" } } }, { "properties": { "zip": { "type": "string", "maxLength": 5 } } } ] }
+                } } },
+            { "action": "coupon_applied", "name": "Coupon Applied", "properties": {
+                "type": "object", "additionalProperties": false,
+                "properties": { "coupon": { "type": "string" }, "discount": { "type": "number", "minimum": 0, "maximum": 100 } } } }
+          ] }
+        """;
+
+    [Fact]
+    public void Check_FindsWhatTheGeneratedDecoderFinds_UnionsMapsLimitsRefsAllOfClosedObjects()
+    {
+        const string Good = "\"order_id\":\"NW-ORD-1234\",\"step\":2,\"total\":9.5,\"tier\":2,\"payment\":{\"method\":\"card\",\"last4\":\"1234\"},\"country\":\"GB\",\"attributes\":{\"a\":\"x\"},\"label\":1,\"address\":{\"city\":\"Leeds\",\"zip\":\"LS1\"}";
+        string[] drift =
+        [
+            Good,
+            Good.Replace("NW-ORD-1234", "X1", StringComparison.Ordinal),                                  // length (checked before the pattern)
+            Good.Replace("NW-ORD-1234", "NW-ORD-12X4", StringComparison.Ordinal),                         // pattern
+            Good.Replace("\"step\":2", "\"step\":9", StringComparison.Ordinal),                           // maximum
+            Good.Replace("\"total\":9.5", "\"total\":0", StringComparison.Ordinal),                       // exclusiveMinimum
+            Good.Replace("\"tier\":2", "\"tier\":7", StringComparison.Ordinal),                           // integer enum
+            Good.Replace("\"last4\":\"1234\"", "\"last4\":\"12a4\"", StringComparison.Ordinal),           // a union case's pattern, through a $ref
+            Good.Replace("{\"method\":\"card\",\"last4\":\"1234\"}", "{\"method\":\"cash\"}", StringComparison.Ordinal),                       // unknown case
+            Good.Replace("{\"method\":\"card\",\"last4\":\"1234\"}", "{\"last4\":\"1234\"}", StringComparison.Ordinal),                        // no discriminator
+            Good.Replace("{\"method\":\"card\",\"last4\":\"1234\"}", "{\"payer_email\":\"nobody\",\"method\":\"paypal\"}", StringComparison.Ordinal), // the other case, discriminator last
+            Good.Replace("\"GB\"", "\"GBR\"", StringComparison.Ordinal),                                  // $ref'd length
+            Good.Replace("{\"a\":\"x\"}", "{\"a\":\"x\",\"b\":3}", StringComparison.Ordinal),               // a map's value
+            Good.Replace("\"label\":1", "\"label\":\"other\"", StringComparison.Ordinal),                 // mixed-type enum
+            Good.Replace("\"LS1\"", "\"LS1 4AP\"", StringComparison.Ordinal),                              // allOf's second part
+        ];
+        List<string> events = [.. drift.Select((p, i) => $"{{\"eventId\":\"e{i}\",\"eventAction\":\"checkout_step_completed\",\"eventTime\":\"2024-05-14T09:00:00Z\",\"rawData\":{{\"properties\":{{{p}}}}}}}")];
+        events.Add("{\"eventId\":\"c1\",\"eventAction\":\"coupon_applied\",\"eventTime\":\"2024-05-14T09:00:00Z\",\"rawData\":{\"properties\":{\"coupon\":\"A\",\"extra\":1}}}");     // closed object
+        events.Add("{\"eventId\":\"c2\",\"eventAction\":\"coupon_applied\",\"eventTime\":\"2024-05-14T09:00:00Z\",\"rawData\":{\"properties\":{\"discount\":101}}}");              // maximum
+        byte[] ndjson = Encoding.UTF8.GetBytes(string.Join("\n", events) + "\n");
+
+        EventCatalog catalog = Compile(ConstructsPlan);
+        var decoded = NdjsonEvents.Read(ndjson, catalog).SelectMany(e => Assert.IsAssignableFrom<PlannedEvent>(e).Violations)
+            .GroupBy(v => $"{v.EventAction} {v.Path} {v.Kind}").ToDictionary(g => g.Key, g => (long)g.Count());
+
+        PlanCheck check = PlanCheck.FromPlan(ConstructsPlan);
+        foreach (string e in events)
+        {
+            check.Add(Encoding.UTF8.GetBytes(e));
+        }
+
+        var found = check.Findings.Where(f => f.Kind is not ("unplanned action" or "unplanned property"))
+            .ToDictionary(f => $"{f.Action} {f.Path} {f.Kind}", f => f.Count);
+        Assert.Equal(16, check.Events);
+        Assert.True(decoded.Count >= 14, string.Join("\n", decoded));
+        string byDecoder = string.Join("\n", decoded.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => $"{d.Key} {d.Value}"));
+        string byCheck = string.Join("\n", found.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key} {f.Value}"));
+        Assert.True(byDecoder == byCheck, $"decoder:\n{byDecoder}\nplan check:\n{byCheck}");
+        // The reader's warnings come with it, located: the mixed-type enum is decoded as a JsonElement (and still checked).
+        Assert.StartsWith("ESG004 plan.json(17,30): 'label'", Assert.Single(check.Warnings), StringComparison.Ordinal);
     }
 
     // Compiles the plan with the generator (as a user's project would) and returns its Catalog.
