@@ -63,13 +63,19 @@ internal sealed class PlanCheck
     {
         var target = new PlanTarget(string.Empty, EquatableArray<string>.Empty, "Plan", path, Path.GetDirectoryName(path) ?? string.Empty, null, (int)format, null);
         PlanResult result = PlanParser.Parse(target, [.. files], null, CancellationToken.None, f => File.Exists(f) ? File.ReadAllText(f) : null);
+        string from = Directory.Exists(path) ? path : Path.GetDirectoryName(path) ?? string.Empty;
+        string Describe(DiagnosticInfo d) => PlanCheck.Describe(d, from);
         string[] errors = [.. result.Diagnostics.Where(d => PlanDiagnostics.IsError(d.Id)).Select(Describe)];
         if (result.Model is null || errors.Length > 0)
         {
             throw new FormatException(errors.Length > 0 ? string.Join("; ", errors) : "the plan could not be read");
         }
 
-        var check = new PlanCheck { Warnings = [.. result.Diagnostics.Select(Describe)] };
+        // What the reader says of C# names (ESG006-ESG008) does not concern a check.
+        var check = new PlanCheck
+        {
+            Warnings = [.. result.Diagnostics.Where(d => d.Id is not (PlanDiagnostics.DuplicateName or PlanDiagnostics.InvalidName or PlanDiagnostics.BaseMemberClash)).Select(Describe)],
+        };
         foreach (EventModel e in result.Model.Events)
         {
             string root = e.ReadsTraits ? "traits" : "properties";
@@ -84,10 +90,11 @@ internal sealed class PlanCheck
         return check;
     }
 
-    // "ESG004 plan.json(12,5): 'price': …" — lines and columns one-based, as compilers print them.
-    private static string Describe(DiagnosticInfo d)
-        => string.Create(CultureInfo.InvariantCulture, $"{d.Id} ")
-            + (d.Location is { } at ? string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(at.FilePath)}({at.StartLine + 1},{at.StartColumn + 1}): ") : string.Empty)
+    // "ESG004 plan.json(12,5): 'price': …" — the file relative to the plan's directory, lines and columns one-based, as
+    // compilers print them.
+    private static string Describe(DiagnosticInfo d, string from)
+        => d.Id + " "
+            + (d.Location is { } at ? string.Create(CultureInfo.InvariantCulture, $"{Path.GetRelativePath(from, at.FilePath)}({at.StartLine + 1},{at.StartColumn + 1}): ") : string.Empty)
             + PlanDiagnostics.Message(d.Id, [.. d.Arguments]);
 
     /// <summary>What the plan's reader said of it that is not an error: constructs decoded but not checked, renamed members.</summary>
