@@ -156,6 +156,12 @@ public static class Program
             return;
         }
 
+        if (args is ["relay", string relayBacklog, "--relay-only", string relayRounds])
+        {
+            await RelayThroughput.RunAsync(int.Parse(relayBacklog, System.Globalization.CultureInfo.InvariantCulture), int.Parse(relayRounds, System.Globalization.CultureInfo.InvariantCulture));
+            return;
+        }
+
         if (args is ["failover", string trials])
         {
             await RelayThroughput.FailoverAsync(null, null, int.Parse(trials, System.Globalization.CultureInfo.InvariantCulture));

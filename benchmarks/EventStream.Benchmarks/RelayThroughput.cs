@@ -19,7 +19,9 @@ namespace EventStream.Benchmarks;
 /// </summary>
 internal static class RelayThroughput
 {
-    public static async Task RunAsync(int backlog)
+    /// <param name="backlog">Events in the simulator's backlog.</param>
+    /// <param name="relayOnly">When positive, only stage (2), this many rounds, and nothing after (for a profiler attached to it).</param>
+    public static async Task RunAsync(int backlog, int relayOnly = 0)
     {
         using SimulatorProcess simulator = SimulatorProcess.Start(backlog, requestsPerSecond: 0, burst: 500, liveRate: 4, brands: 4);
         using NatsServerProcess server = await NatsServerProcess.StartAsync();
@@ -42,6 +44,17 @@ internal static class RelayThroughput
             {
                 payloads.Add(($"{NatsNames.Escape(e.Feed)}.{NatsNames.Escape(e.Event.EventAction)}", e.Event.EventId, e.Event.Json));
             }
+        }
+
+        if (relayOnly > 0)
+        {
+            for (int round = 1; round <= relayOnly; round++)
+            {
+                (double seconds, double cpu, long published) = await ProcessCost.MeasureAsync(() => RelayAsync(simulator, nats, $"only{round}", payloads.Count));
+                Console.WriteLine($"relay round {round}: {published:N0} events in {seconds:F1} s = {published / seconds:N0}/s, {cpu / published * 1e6:F2} µs CPU/event");
+            }
+
+            return;
         }
 
         for (int round = 1; round <= 2; round++)
@@ -107,28 +120,7 @@ internal static class RelayThroughput
 
             // (2) The relay: the same backlog into JetStream (a stream and buckets of its own each round), acknowledged;
             // its feeds with the baseline's API limits.
-            (double relaySeconds, double relayCpu, long published) = await ProcessCost.MeasureAsync(async () =>
-            {
-                using var stop = new CancellationTokenSource();
-                var relay = new NatsRelay(nats, Feeds(simulator, FeedStart.Beginning), new NatsRelayOptions
-                {
-                    BaseUrl = simulator.BaseUrl,
-                    InstanceId = "bench",
-                    StreamName = $"RELAY{round}",
-                    SubjectPrefix = $"relay{round}",
-                    BucketPrefix = $"bench{round}",
-                    ConfigureApi = api => (api.RequestsPerSecond, api.Burst) = (100_000, 100_000),
-                });
-                Task running = relay.RunAsync(stop.Token);
-                while (relay.Published < feedEvents)
-                {
-                    await Task.Delay(50);
-                }
-
-                await stop.CancelAsync();
-                await running;
-                return relay.Published;
-            });
+            (double relaySeconds, double relayCpu, long published) = await ProcessCost.MeasureAsync(() => RelayAsync(simulator, nats, round.ToString(CultureInfo.InvariantCulture), feedEvents));
 
             string counted = round == 2 ? "" : " (warm-up round)";
             Console.WriteLine($"round {round}{counted}:");
@@ -228,6 +220,31 @@ internal static class RelayThroughput
             await stopAll.CancelAsync();
             await Task.WhenAll(ra, rb).ContinueWith(static _ => { }, TaskScheduler.Default);
         }
+    }
+
+    // A relay publishing the backlog (a stream and buckets of its own), until `events` are acknowledged; its feeds with the
+    // baseline's API limits.
+    private static async Task<long> RelayAsync(SimulatorProcess simulator, NatsConnection nats, string name, long events)
+    {
+        using var stop = new CancellationTokenSource();
+        var relay = new NatsRelay(nats, Feeds(simulator, FeedStart.Beginning), new NatsRelayOptions
+        {
+            BaseUrl = simulator.BaseUrl,
+            InstanceId = "bench",
+            StreamName = $"RELAY{name}",
+            SubjectPrefix = $"relay{name}",
+            BucketPrefix = $"bench{name}",
+            ConfigureApi = api => (api.RequestsPerSecond, api.Burst) = (100_000, 100_000),
+        });
+        Task running = relay.RunAsync(stop.Token);
+        while (relay.Published < events)
+        {
+            await Task.Delay(50);
+        }
+
+        await stop.CancelAsync();
+        await running;
+        return relay.Published;
     }
 
     private static string Brand(int i) => i == 0 ? "DEMO" : $"DEMO{i + 1}";
