@@ -172,12 +172,13 @@ internal sealed class CheckpointSaver : IDisposable
             }
 
             _committer.MarkSaved(version);
-            Interlocked.Increment(ref _saves);
             long previousFailures = Interlocked.Exchange(ref _failures, 0);
             if (previousFailures > 0 && _logger is not null)
             {
                 FeedLog.CheckpointRecovered(_logger, previousFailures);
             }
+
+            Interlocked.Increment(ref _saves); // after the recovery is said: a reader that sees the count sees the line
 
             Volatile.Write(ref _savedSequence, taken);
             WakeWaiters();

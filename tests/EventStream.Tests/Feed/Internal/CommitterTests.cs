@@ -47,7 +47,7 @@ public class CommitterTests
         slow.Take(second[0]); // the first step and e3
         checkpoint = committer.Snapshot().Checkpoint!;
         Assert.Equal(T0.AddMilliseconds(2), checkpoint.Cursor);
-        Assert.Equal(["e0", "e1", "e2", "e3"], checkpoint.Seen.Select(s => s.EventId));
+        Assert.Equal(["e1", "e2", "e3"], checkpoint.Seen.Select(s => s.EventId)); // a restart reads from 1 ms: e0 cannot come again
         Assert.Equal("e3", checkpoint.LastEventId);
         Assert.Equal("q", checkpoint.Query);
     }
@@ -105,6 +105,46 @@ public class CommitterTests
         consumer.Take(step);
 
         Assert.Equal(["e2000"], committer.Snapshot().Checkpoint!.Seen.Select(s => s.EventId));
+    }
+
+    [Fact]
+    public void Snapshot_IdsTheEngineStillKeeps_OnlyThoseARestartCouldReadAgain()
+    {
+        // The engine keeps ids from KeepFrom (a head window paged by offset, a sweep pass under way), far behind the
+        // cursor when catching up a backlog; a restart reads from the cursor and the sweep position less 1 ms.
+        var committer = new Committer("q");
+        ConsumerProgress consumer = committer.Join();
+        Page(committer, 0, 3, 2);
+        (_, long step) = Page(committer, 500, 3, 501); // cursor and sweep 501 ms, KeepFrom -499 ms: e0..e502 all kept by the engine
+        long[] after = [committer.Append(TestEvents.Make("after", 600))]; // taken past the position: a restart reads it again
+        consumer.Take(step);
+        consumer.Take(after[0]);
+
+        Assert.Equal(["e500", "e501", "e502", "after"], committer.Snapshot().Checkpoint!.Seen.Select(s => s.EventId));
+    }
+
+    [Fact]
+    public void Snapshot_SweepBehindTheCursor_KeepsFromTheSweepPosition()
+    {
+        var committer = new Committer("q");
+        ConsumerProgress consumer = committer.Join();
+        Page(committer, 0, 4, 3);
+        long step = committer.Append(new FeedPosition(T0.AddMilliseconds(3), T0.AddMilliseconds(2), T0.AddMilliseconds(3), T0.AddMilliseconds(-10)));
+        consumer.Take(step);
+
+        Assert.Equal(["e1", "e2", "e3"], committer.Snapshot().Checkpoint!.Seen.Select(s => s.EventId)); // from the sweep's 2 ms less 1
+    }
+
+    [Fact]
+    public void Snapshot_NoCursorYet_KeepsEveryId()
+    {
+        var committer = new Committer("q");
+        ConsumerProgress consumer = committer.Join();
+        Page(committer, 0, 3, 2);
+        long step = committer.Append(new FeedPosition(null, T0.AddMilliseconds(2), T0.AddMilliseconds(2), DateTimeOffset.MinValue));
+        consumer.Take(step);
+
+        Assert.Equal(["e0", "e1", "e2"], committer.Snapshot().Checkpoint!.Seen.Select(s => s.EventId)); // a restart reads from the beginning
     }
 
     [Fact]
