@@ -52,6 +52,14 @@ internal static class RelayThroughput
             {
                 (double seconds, double cpu, long published) = await ProcessCost.MeasureAsync(() => RelayAsync(simulator, nats, $"only{round}", payloads.Count));
                 Console.WriteLine($"relay round {round}: {published:N0} events in {seconds:F1} s = {published / seconds:N0}/s, {cpu / published * 1e6:F2} µs CPU/event");
+                var kv = new NATS.Client.KeyValueStore.NatsKVContext(js);
+                var bucket = await kv.GetStoreAsync($"benchonly{round}-checkpoints");
+                await foreach (string key in bucket.GetKeysAsync())
+                {
+                    var entry = await bucket.GetEntryAsync<byte[]>(key, serializer: NatsRawSerializer<byte[]>.Default);
+                    int seen = entry.Value is { Length: > 0 } v && !key.EndsWith(".start", StringComparison.Ordinal) ? EventStream.Checkpoints.FeedCheckpoint.FromUtf8Json(v).Seen.Count : -1;
+                    Console.WriteLine($"  checkpoint {key}: {entry.Value?.Length:N0} bytes, revision {entry.Revision}, {seen:N0} seen ids");
+                }
             }
 
             return;
