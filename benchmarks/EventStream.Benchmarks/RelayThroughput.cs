@@ -126,6 +126,21 @@ internal static class RelayThroughput
                 return payloads.Count;
             });
 
+            // (1d) What NATS.Net spends sending alone: core publishes of the same payloads and headers, no reply asked and no
+            // stream taking them, then one round trip so that all were written. The publisher's CPU beyond this is the
+            // reading of the acknowledgements.
+            (double coreSeconds, double coreCpu, long core) = await ProcessCost.MeasureAsync(async () =>
+            {
+                var raw = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
+                foreach ((string subject, string id, ReadOnlyMemory<byte> json) in payloads)
+                {
+                    await nats.PublishAsync($"core{round}.{subject}", json, new NatsHeaders { ["Nats-Msg-Id"] = id, [NatsRelay.RelayHeader] = "core" }, serializer: raw);
+                }
+
+                await nats.PingAsync();
+                return payloads.Count;
+            });
+
             // (2) The relay: the same backlog into JetStream (a stream and buckets of its own each round), acknowledged;
             // its feeds with the baseline's API limits.
             (double relaySeconds, double relayCpu, long published) = await ProcessCost.MeasureAsync(() => RelayAsync(simulator, nats, round.ToString(CultureInfo.InvariantCulture), feedEvents));
@@ -135,6 +150,7 @@ internal static class RelayThroughput
             Console.WriteLine($"  feeds alone (four, in batches of 500, as the relay reads them): {feedEvents:N0} events in {feedSeconds:F1} s = {feedEvents / feedSeconds:N0}/s, {feedCpu / feedEvents * 1e6:F2} µs CPU/event");
             Console.WriteLine($"  bare NATS.Net JetStream loop (the same {bare:N0} payloads, batches of 500): {bare / bareSeconds:N0}/s, {bareCpu / bare * 1e6:F2} µs CPU/event");
             Console.WriteLine($"  the relay's publisher alone (AckedPublisher, the same payloads and batches): {acked / ackedSeconds:N0}/s, {ackedCpu / acked * 1e6:F2} µs CPU/event");
+            Console.WriteLine($"  core publishes alone (no acknowledgement asked, the same payloads and headers): {core / coreSeconds:N0}/s, {coreCpu / core * 1e6:F2} µs CPU/event");
             Console.WriteLine($"  relay: {published:N0} events published and acknowledged in {relaySeconds:F1} s = {published / relaySeconds:N0}/s, "
                 + $"{relayCpu / published * 1e6:F2} µs CPU/event ({(relayCpu / published - feedCpu / feedEvents) * 1e6:F2} µs for publishing); "
                 + $"{published / relayCpu:N0} events per CPU-second");

@@ -397,9 +397,10 @@ public sealed class NatsRelay
         {
             try
             {
+                var subjects = new Subjects($"{_options.SubjectPrefix}.{def.Key}");
                 await foreach (IReadOnlyList<IntileryEvent> batch in feed.ReadBatchesAsync(_options.MaxBatchSize, cancellationToken).ConfigureAwait(false))
                 {
-                    await PublishBatchAsync(def, batch, cancellationToken).ConfigureAwait(false);
+                    await PublishBatchAsync(def, subjects, batch, cancellationToken).ConfigureAwait(false);
                     _failed.TryRemove(def.Key, out _); // it runs: an earlier failure no longer holds it back
                     if (store.Conflicted)
                     {
@@ -425,16 +426,15 @@ public sealed class NatsRelay
 
     // Every event of the batch acknowledged (new or duplicate) before the feed is asked for the next batch; a failed
     // publish is retried (the eventId makes it idempotent) until it succeeds or the feed is stopped.
-    private async Task PublishBatchAsync(RelayFeed def, IReadOnlyList<IntileryEvent> batch, CancellationToken cancellationToken)
+    private async Task PublishBatchAsync(RelayFeed def, Subjects subjects, IReadOnlyList<IntileryEvent> batch, CancellationToken cancellationToken)
     {
-        string feedSubject = $"{_options.SubjectPrefix}.{def.Key}"; // the feed's parts, escaped once (the key escapes them as a subject does)
         for (int attempt = 1; ; attempt++)
         {
             try
             {
                 int duplicates = await _publisher!.PublishAsync(
                     batch,
-                    e => ($"{feedSubject}.{NatsNames.Escape(e.EventAction)}", e.Json, new NatsHeaders { ["Nats-Msg-Id"] = e.EventId, [RelayHeader] = InstanceId }),
+                    e => (subjects.For(e.EventAction), e.Json, new NatsHeaders { ["Nats-Msg-Id"] = e.EventId, [RelayHeader] = InstanceId }),
                     AckTimeout,
                     cancellationToken).ConfigureAwait(false);
                 Interlocked.Add(ref _duplicates, duplicates); // already in the stream: dropped by its duplicate window
@@ -483,6 +483,28 @@ public sealed class NatsRelay
         }
 
         return hash;
+    }
+
+    // One feed's subjects, {prefix}.{feed key}.{escaped action}, made once per action (a feed has a few dozen; past
+    // MaxCached, say a feed whose actions are ids, the rest are made each time). Used by the feed's one publish loop.
+    private sealed class Subjects(string feedSubject)
+    {
+        private const int MaxCached = 1_024;
+        private readonly Dictionary<string, string> _byAction = new(StringComparer.Ordinal);
+
+        public string For(string action)
+        {
+            if (!_byAction.TryGetValue(action, out string? subject))
+            {
+                subject = $"{feedSubject}.{NatsNames.Escape(action)}"; // the key escapes the feed's parts as a subject does
+                if (_byAction.Count < MaxCached)
+                {
+                    _byAction[action] = subject;
+                }
+            }
+
+            return subject;
+        }
     }
 
     // A feed this relay holds. Stop is cancelled to stop it, and by itself at the lease's deadline: `hold` (two thirds of
