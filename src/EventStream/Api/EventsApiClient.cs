@@ -342,14 +342,13 @@ public sealed class EventsApiClient : IPageSource, IDisposable, IAsyncDisposable
                     Interlocked.Increment(ref _retries);
                     Telemetry.Retries.Add(1, Telemetry.Brand(_options.BrandId));
                     var error = (EventsApiException)args.Outcome.Exception!;
-                    if (_logger is not null)
-                    {
-                        Log.Retrying(_logger, args.AttemptNumber + 1, error.StatusCode, error.ErrorCode, error.RequestId, args.RetryDelay);
-                    }
-
                     if (args.Context.Properties.TryGetValue(s_onRetryKey, out Action<EventsApiException, TimeSpan>? onRetry))
                     {
-                        onRetry(error, args.RetryDelay);
+                        onRetry(error, args.RetryDelay); // a feed: it says the retry itself (once per episode, with the next attempt's time)
+                    }
+                    else if (_logger is not null)
+                    {
+                        Log.Retrying(_logger, args.AttemptNumber + 1, error.StatusCode, error.ErrorCode, error.RequestId, args.RetryDelay);
                     }
 
                     return default;

@@ -78,4 +78,26 @@ public class RetryVisibilityTests
         Assert.Equal(FeedState.Faulted, feed.CurrentStatus.State);
         Assert.Single(logger.Lines, l => l.StartsWith("Warning: retrying: ", StringComparison.Ordinal));
     }
+    [Fact]
+    public async Task FeedOverTheRealClient_OneLoggerForBoth_EachFailedRequestSaidOnce()
+    {
+        // The relay gives one logger to the client and the feed: a retried request was said by both (the client's
+        // "Events API attempt 1 failed … retrying in 00:00:00.1195237" and the feed's "retrying: …"), two lines for one fault.
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.Backlog = 2_000; o.BacklogAge = TimeSpan.FromMinutes(2); o.LiveRate = 0; o.ErrorRate = 0.3; });
+        var logger = new CapturingLogger();
+        await using var feed = new EventFeed(Loopback.OptionsFor(simulator, o => { o.Logger = logger; o.RetryBaseDelay = TimeSpan.FromMilliseconds(1); }), new FeedOptions { Start = FeedStart.Beginning, Logger = logger }) { StopWhenCaughtUp = true };
+        int delivered = 0;
+        await foreach (IntileryEvent _ in feed.ReadAllAsync())
+        {
+            delivered++;
+        }
+
+        Assert.Equal(2_000, delivered);
+        Assert.True(feed.Counters.Retries > 0, "no request failed: the test shows nothing");
+        IReadOnlyList<string> lines = logger.Lines;
+        Assert.DoesNotContain(lines, l => l.Contains("Events API attempt", StringComparison.Ordinal));
+        string[] failed = [.. simulator.Requests.Where(r => r.Status >= 500).Select(r => r.RequestId)];
+        Assert.All(failed, id => Assert.True(lines.Count(l => l.Contains(id, StringComparison.Ordinal)) <= 1, $"request {id} said more than once:\n{string.Join("\n", lines)}"));
+        Assert.Contains(lines, l => l.StartsWith("Warning: retrying: ", StringComparison.Ordinal));
+    }
 }
