@@ -36,6 +36,10 @@ public sealed class JetStreamCheckpointStore : ICheckpointStore
     /// <summary>Whether a save found that another instance had saved meanwhile.</summary>
     public bool Conflicted => _conflicted;
 
+    // The relay's lease on the feed, asked before each save: a relay whose lease lapsed writes nothing more (its last
+    // save, when the feed stops, would otherwise land after the next owner loaded the checkpoint, and end that feed).
+    internal Func<bool>? MayWrite { get; init; }
+
     /// <inheritdoc />
     /// <exception cref="InvalidDataException">The entry is not a checkpoint.</exception>
     public async ValueTask<FeedCheckpoint?> LoadAsync(CancellationToken cancellationToken)
@@ -73,6 +77,11 @@ public sealed class JetStreamCheckpointStore : ICheckpointStore
     public async ValueTask SaveAsync(FeedCheckpoint checkpoint, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
+        if (MayWrite?.Invoke() == false)
+        {
+            throw new CheckpointConflictException($"Checkpoint {Key} not saved: this relay's lease on the feed lapsed, so another may own it now; the next owner goes on from the last checkpoint saved.");
+        }
+
         byte[] json = checkpoint.ToUtf8Json();
         ulong revision = Revision;
         NatsResult<ulong> saved = revision == 0

@@ -323,6 +323,7 @@ public sealed class NatsRelay
     // Lost (someone else may own it now): stop publishing at once; its checkpoint's compare-and-set keeps it consistent.
     private void Lose(Owned owned, string reason)
     {
+        owned.Lost = true; // before the feed stops: its last checkpoint save is not made
         if (_owned.TryRemove(owned.Feed.Key, out _))
         {
             if (_log is not null)
@@ -374,10 +375,41 @@ public sealed class NatsRelay
         }
     }
 
+    // The feed's loop while the lease is held. A checkpoint conflict while this relay holds the lease is a save that
+    // landed late from a relay whose lease had lapsed (sent before an outage, delivered after it): this relay goes on
+    // from that checkpoint once, rather than give the feed up and leave it stalled; a second conflict ends the feed.
     private async Task PublishAsync(Owned owned, CancellationToken cancellationToken)
     {
+        for (int conflicts = 0; ; conflicts++)
+        {
+            try
+            {
+                await PublishFromCheckpointAsync(owned, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (CheckpointConflictException ex) when (conflicts == 0 && !cancellationToken.IsCancellationRequested)
+            {
+                if (_log is not null)
+                {
+                    RelayLog.CheckpointOvertaken(_log, InstanceId, owned.Feed, ex.Message);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                if (_log is not null)
+                {
+                    RelayLog.FeedEnded(_log, InstanceId, owned.Feed, ex.Message);
+                }
+
+                throw;
+            }
+        }
+    }
+
+    private async Task PublishFromCheckpointAsync(Owned owned, CancellationToken cancellationToken)
+    {
         RelayFeed def = owned.Feed;
-        var store = new JetStreamCheckpointStore(_checkpoints!, def.Key);
+        var store = new JetStreamCheckpointStore(_checkpoints!, def.Key) { MayWrite = () => !owned.Lost };
         FeedStart start = await ResolveStartAsync(def, cancellationToken).ConfigureAwait(false);
         var api = new EventsApiOptions
         {
@@ -411,15 +443,6 @@ public sealed class NatsRelay
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 // stopped: the batch being published, if any, was not taken, so the checkpoint stays before it
-            }
-            catch (Exception ex)
-            {
-                if (_log is not null)
-                {
-                    RelayLog.FeedEnded(_log, InstanceId, def, ex.Message);
-                }
-
-                throw;
             }
         }
     }
@@ -513,6 +536,7 @@ public sealed class NatsRelay
     {
         private readonly TimeSpan _hold;
         private readonly TimeProvider _time;
+        private bool _lost;
 
         public Owned(RelayFeed feed, ulong leaseRevision, long askedAt, TimeSpan hold, TimeProvider time)
         {
@@ -535,6 +559,13 @@ public sealed class NatsRelay
         public CancellationTokenSource Stop { get; }
 
         public Task Loop { get; set; } = Task.CompletedTask;
+
+        /// <summary>Its lease lapsed or was taken: nothing more is written for it.</summary>
+        public bool Lost
+        {
+            get => Volatile.Read(ref _lost);
+            set => Volatile.Write(ref _lost, value);
+        }
 
         /// <summary>Moves the deadline on after a renewal asked for at <paramref name="askedAt"/>; false if it had passed.</summary>
         public bool Renewed(long askedAt)

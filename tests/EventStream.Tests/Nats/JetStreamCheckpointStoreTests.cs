@@ -46,6 +46,27 @@ public class JetStreamCheckpointStoreTests
     }
 
     [Fact]
+    public async Task AStoreWhoseLeaseLapsed_WritesNothing_SaysWhy_AndIsNotConflicted()
+    {
+        await using NatsServer server = await NatsServer.StartAsync();
+        await using NatsConnection nats = server.Connect();
+        INatsKVStore bucket = await new NatsKVContext(new NatsJSContext(nats)).CreateStoreAsync(new NatsKVConfig("checkpoints"));
+        bool leased = true;
+        var store = new JetStreamCheckpointStore(bucket, "acme.eu.shop") { MayWrite = () => leased };
+        await store.SaveAsync(Sample, CancellationToken.None);
+        ulong revision = (await bucket.GetEntryAsync<byte[]>("acme.eu.shop")).Revision;
+
+        leased = false;
+        var ex = await Assert.ThrowsAsync<CheckpointConflictException>(() => store.SaveAsync(Sample with { LastEventId = "after the lapse" }, CancellationToken.None).AsTask());
+
+        Assert.Contains("lease on the feed lapsed", ex.Message, StringComparison.Ordinal);
+        Assert.False(store.Conflicted); // nobody else saved: it is this store that may not
+        NatsKVEntry<byte[]> entry = await bucket.GetEntryAsync<byte[]>("acme.eu.shop");
+        Assert.Equal(revision, entry.Revision);
+        Assert.Equal("e-1", FeedCheckpoint.FromUtf8Json(entry.Value!).LastEventId);
+    }
+
+    [Fact]
     public async Task AnEntryThatIsNoCheckpoint_IsReportedNamingTheKey()
     {
         await using NatsServer server = await NatsServer.StartAsync();

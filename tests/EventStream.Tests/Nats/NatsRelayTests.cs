@@ -102,6 +102,64 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(1_000, await CountAsync(nats));
     }
 
+    /// <summary>
+    /// A checkpoint save that lands late (sent by a relay before an outage in which its lease lapsed, delivered after
+    /// another relay took the feed) made the new owner's next save conflict: it gave the feed up for a minute and the
+    /// feed stalled. Now the owner, whose lease is good, goes on from that checkpoint; nothing is lost or repeated.
+    /// </summary>
+    [Fact]
+    public async Task ACheckpointSavedLateByAFormerOwner_TheOwnerGoesOnFromIt_KeepsTheFeed()
+    {
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.Brands = 1; o.Backlog = 200; o.BacklogAge = TimeSpan.FromMinutes(10); o.LiveRate = 40; });
+        await using NatsServer server = await NatsServer.StartAsync();
+        await using NatsConnection nats = server.Connect();
+        using var stop = new CancellationTokenSource();
+        var relay = new NatsRelay(nats, Feeds(simulator, FeedStart.Beginning), Options(simulator, "owner"));
+        Task running = relay.RunAsync(stop.Token);
+        try
+        {
+            SimulatedBrand brand = simulator.Brands[0];
+            string key = NatsNames.FeedKey(brand.ClientId, brand.AccountId, brand.BrandId);
+            INatsKVStore checkpoints = null!;
+            await UntilAsync(
+                async () =>
+                {
+                    if (relay.Published < 200)
+                    {
+                        return false; // the relay has made its buckets by then
+                    }
+
+                    checkpoints ??= await new NatsKVContext(new NatsJSContext(nats)).GetStoreAsync("eventstream-checkpoints");
+                    return (await checkpoints.TryGetEntryAsync<byte[]>(key)).Success;
+                },
+                TimeSpan.FromSeconds(30),
+                "the backlog published and a checkpoint saved");
+
+            // The former owner's late save: the checkpoint as it was, written again over the owner's revision.
+            NatsKVEntry<byte[]> current = await checkpoints.GetEntryAsync<byte[]>(key);
+            await checkpoints.PutAsync(key, current.Value!);
+            long before = relay.Published;
+            await UntilAsync(
+                () => Task.FromResult(_log.Lines.Any(l => l.Contains("Going on from that checkpoint", StringComparison.Ordinal)) && relay.Published >= before + 80),
+                TimeSpan.FromSeconds(30),
+                $"the owner goes on from the late checkpoint and publishes: {string.Join("\n", _log.Lines)}");
+
+            Assert.Equal([key], relay.OwnedFeeds);
+            Assert.DoesNotContain(_log.Lines, l => l.Contains(" ended: ", StringComparison.Ordinal) || l.Contains(" released ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await running;
+        }
+
+        List<StoredMessage> stored = await StreamContents.ReadAsync(nats);
+        Assert.Equal(stored.Count, stored.Select(m => m.MsgId).Distinct().Count());
+        var published = simulator.Brands[0].Snapshot().Select(e => e.EventId).ToHashSet();
+        Assert.All(stored, m => Assert.Contains(m.MsgId!, published));
+        Assert.True(stored.Count >= 280, $"{stored.Count} stored");
+    }
+
     [Fact]
     public async Task CredentialsRefusedWhileRunning_RunAsyncEnds_TheConnectionHavingFailedForGood()
     {
