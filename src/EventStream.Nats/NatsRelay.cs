@@ -387,11 +387,11 @@ public sealed class NatsRelay
                 await PublishFromCheckpointAsync(owned, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (CheckpointConflictException ex) when (conflicts == 0 && !cancellationToken.IsCancellationRequested)
+            catch (CheckpointConflictException) when (conflicts == 0 && !cancellationToken.IsCancellationRequested)
             {
                 if (_log is not null)
                 {
-                    RelayLog.CheckpointOvertaken(_log, InstanceId, owned.Feed, ex.Message);
+                    RelayLog.CheckpointOvertaken(_log, InstanceId, owned.Feed);
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

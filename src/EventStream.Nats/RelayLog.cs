@@ -26,8 +26,8 @@ internal static partial class RelayLog
     [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Relay {Instance}: {Feed} ended: {Reason}")]
     public static partial void FeedEnded(ILogger logger, string instance, RelayFeed feed, string reason);
 
-    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Relay {Instance}: {Feed}: {Reason} Going on from that checkpoint (a relay whose lease had lapsed saved it late).")]
-    public static partial void CheckpointOvertaken(ILogger logger, string instance, RelayFeed feed, string reason);
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Relay {Instance}: the checkpoint of {Feed} was saved elsewhere while this relay held the lease (a save sent before another relay's lease lapsed, delivered late); going on from that checkpoint")]
+    public static partial void CheckpointOvertaken(ILogger logger, string instance, RelayFeed feed);
 
     [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "Relay {Instance}: leases renewed again after {Failing:F1} s of failures")]
     public static partial void LeasesRecovered(ILogger logger, string instance, double failing);

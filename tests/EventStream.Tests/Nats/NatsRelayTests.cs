@@ -140,7 +140,7 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
             await checkpoints.PutAsync(key, current.Value!);
             long before = relay.Published;
             await UntilAsync(
-                () => Task.FromResult(_log.Lines.Any(l => l.Contains("Going on from that checkpoint", StringComparison.Ordinal)) && relay.Published >= before + 80),
+                () => Task.FromResult(_log.Lines.Any(l => l.Contains("going on from that checkpoint", StringComparison.Ordinal)) && relay.Published >= before + 80),
                 TimeSpan.FromSeconds(30),
                 $"the owner goes on from the late checkpoint and publishes: {string.Join("\n", _log.Lines)}");
 
