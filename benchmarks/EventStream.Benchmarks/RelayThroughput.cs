@@ -57,8 +57,7 @@ internal static class RelayThroughput
                 await foreach (string key in bucket.GetKeysAsync())
                 {
                     var entry = await bucket.GetEntryAsync<byte[]>(key, serializer: NatsRawSerializer<byte[]>.Default);
-                    int seen = entry.Value is { Length: > 0 } v && !key.EndsWith(".start", StringComparison.Ordinal) ? EventStream.Checkpoints.FeedCheckpoint.FromUtf8Json(v).Seen.Count : -1;
-                    Console.WriteLine($"  checkpoint {key}: {entry.Value?.Length:N0} bytes, revision {entry.Revision}, {seen:N0} seen ids");
+                    Console.WriteLine($"  checkpoint {key}: {entry.Value?.Length:N0} bytes, revision {entry.Revision}, {SeenIds(key, entry.Value):N0} seen ids");
                 }
             }
 
@@ -303,9 +302,9 @@ internal static class RelayThroughput
 
             await foreach (var entry in bucket.WatchAsync<byte[]>(serializer: NatsRawSerializer<byte[]>.Default, cancellationToken: cancellationToken))
             {
-                if (entry.Value is { } v && v.Length > largest.Bytes && !entry.Key.EndsWith(".start", StringComparison.Ordinal))
+                if (entry.Value is { } v && v.Length > largest.Bytes && SeenIds(entry.Key, v) is var ids and >= 0)
                 {
-                    largest = (v.Length, EventStream.Checkpoints.FeedCheckpoint.FromUtf8Json(v).Seen.Count);
+                    largest = (v.Length, ids);
                 }
             }
         }
@@ -316,6 +315,10 @@ internal static class RelayThroughput
 
         return largest;
     }
+
+    // The seen ids of a checkpoint entry; -1 for the feed's recorded start ({key}.start) or an empty entry.
+    private static int SeenIds(string key, byte[]? value)
+        => value is { Length: > 0 } && !key.EndsWith(".start", StringComparison.Ordinal) ? EventStream.Checkpoints.FeedCheckpoint.FromUtf8Json(value).Seen.Count : -1;
 
     private static string Brand(int i) => i == 0 ? "DEMO" : $"DEMO{i + 1}";
 

@@ -323,7 +323,7 @@ public sealed class NatsRelay
     // Lost (someone else may own it now): stop publishing at once; its checkpoint's compare-and-set keeps it consistent.
     private void Lose(Owned owned, string reason)
     {
-        owned.Lost = true; // before the feed stops: its last checkpoint save is not made
+        owned.Lost = true; // before the feed stops: its last checkpoint save is not made (see Held)
         if (_owned.TryRemove(owned.Feed.Key, out _))
         {
             if (_log is not null)
@@ -409,7 +409,7 @@ public sealed class NatsRelay
     private async Task PublishFromCheckpointAsync(Owned owned, CancellationToken cancellationToken)
     {
         RelayFeed def = owned.Feed;
-        var store = new JetStreamCheckpointStore(_checkpoints!, def.Key) { MayWrite = () => !owned.Lost };
+        var store = new JetStreamCheckpointStore(_checkpoints!, def.Key) { MayWrite = () => owned.Held };
         FeedStart start = await ResolveStartAsync(def, cancellationToken).ConfigureAwait(false);
         var api = new EventsApiOptions
         {
@@ -560,12 +560,18 @@ public sealed class NatsRelay
 
         public Task Loop { get; set; } = Task.CompletedTask;
 
-        /// <summary>Its lease lapsed or was taken: nothing more is written for it.</summary>
+        /// <summary>Its lease was taken or lapsed (set before the feed is stopped).</summary>
         public bool Lost
         {
             get => Volatile.Read(ref _lost);
             set => Volatile.Write(ref _lost, value);
         }
+
+        /// <summary>
+        /// Whether this relay may still write for the feed: not lost, and before the deadline — read from the clock too,
+        /// since the deadline's timer may stop the feed a moment before its callback marks the feed lost.
+        /// </summary>
+        public bool Held => !Lost && _time.GetElapsedTime(RenewedAt) < _hold;
 
         /// <summary>Moves the deadline on after a renewal asked for at <paramref name="askedAt"/>; false if it had passed.</summary>
         public bool Renewed(long askedAt)
