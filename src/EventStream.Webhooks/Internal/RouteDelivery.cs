@@ -28,6 +28,9 @@ internal sealed class Delivery(IntileryEvent e, long sequence)
 
     /// <summary>Set when given up but the dead letter could not be written yet.</summary>
     public WebhookDeadLetter? PendingDeadLetter { get; set; }
+
+    /// <summary>It failed and waits for a retry: counted in the route's failing episode until delivered or given up.</summary>
+    public bool Retrying { get; set; }
 }
 
 /// <summary>
@@ -79,6 +82,7 @@ internal sealed class RouteDelivery : IAsyncDisposable
     /// <summary>The retry episode: when its first failure came (timestamp, 0 when none) and failed attempts since.</summary>
     private long _failingSince;
     private long _episodeFailures;
+    private int _retrying; // deliveries that failed and are not yet delivered or given up
 
     private long _delivered;
     private long _retriesScheduled;
@@ -300,7 +304,7 @@ internal sealed class RouteDelivery : IAsyncDisposable
                     WebhookTelemetry.AckLatency.Record(Math.Max(0, latency.TotalSeconds), _tag);
                 }
 
-                EndEpisode();
+                Settled(delivery, answered: true);
                 _acknowledged(delivery);
                 return null;
 
@@ -313,13 +317,19 @@ internal sealed class RouteDelivery : IAsyncDisposable
                 return await GiveUpAsync(delivery, "gone", cancellationToken).ConfigureAwait(false);
 
             case OutcomeKind.Rejected:
-                EndEpisode(); // the endpoint answers; this event is what it refuses
+                Settled(delivery, answered: true); // the endpoint answers; this event is what it refuses
                 return await GiveUpAsync(delivery, "rejected", cancellationToken).ConfigureAwait(false);
 
             default:
                 TimeSpan? delay = RetrySchedule.Next(_options.RetrySchedule, delivery.Attempts, _options.Jitter, outcome.RetryAfter, Random.Shared.NextDouble());
                 Interlocked.Increment(ref _episodeFailures);
                 bool first = Interlocked.CompareExchange(ref _failingSince, _time.GetTimestamp(), 0) == 0;
+                if (!delivery.Retrying)
+                {
+                    delivery.Retrying = true;
+                    Interlocked.Increment(ref _retrying);
+                }
+
                 if (delay is null)
                 {
                     return await GiveUpAsync(delivery, "retries exhausted", cancellationToken).ConfigureAwait(false);
@@ -332,6 +342,23 @@ internal sealed class RouteDelivery : IAsyncDisposable
                 }
 
                 return delay;
+        }
+    }
+
+    // A delivery is done with (delivered, refused or given up). The failing episode ends when the endpoint answers and
+    // no event that failed is still waiting for its retry: an endpoint failing one request in five keeps one episode
+    // (one line when it starts, one when every failed event has gone through), not two lines for each failure.
+    private void Settled(Delivery delivery, bool answered)
+    {
+        if (delivery.Retrying)
+        {
+            delivery.Retrying = false;
+            Interlocked.Decrement(ref _retrying);
+        }
+
+        if (answered && Volatile.Read(ref _retrying) == 0)
+        {
+            EndEpisode();
         }
     }
 
@@ -349,6 +376,7 @@ internal sealed class RouteDelivery : IAsyncDisposable
     /// <summary>Dead-letters an event (acknowledging it once written); null when done, else the delay before writing again.</summary>
     private async Task<TimeSpan?> GiveUpAsync(Delivery delivery, string reason, CancellationToken cancellationToken)
     {
+        Settled(delivery, answered: false);
         using JsonDocument json = JsonDocument.Parse(delivery.Event.Json);
         var letter = new WebhookDeadLetter(
             _route.Name, delivery.Event.EventId, json.RootElement.Clone(), reason, delivery.LastStatus, delivery.LastError, delivery.LastBody,

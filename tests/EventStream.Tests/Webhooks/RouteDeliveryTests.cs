@@ -212,6 +212,31 @@ public sealed class RouteDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Log_AnotherCustomersSuccess_DoesNotEndTheEpisode_WhileAFailedEventWaits()
+    {
+        // Operated against an endpoint failing one request in five, the route said "delivery failing" and "delivering
+        // again" for every failure (3,843 lines in 100 s), the status flapping with them: any success ended the episode.
+        _receiver.Answer("a", d => d.WebhookId == "e1" && d.Attempt == 1 ? new Reply(500) : Reply.Ok);
+        TimeSpan[] schedule = [TimeSpan.Zero, TimeSpan.FromSeconds(1)];
+        await using WebhookForwarder forwarder = Forwarder(schedule, Route("a"));
+
+        await forwarder.ForwardAsync(Event("e1", "alice", second: 1), default);
+        await forwarder.Route("a").WaitForRetriesAsync(1);
+        await forwarder.ForwardAsync(Event("e2", "bob", second: 2), default);
+        await Wait.UntilAsync(() => _receiver.Accepted("a").Any(d => d.WebhookId == "e2"), "bob's event is delivered while alice's waits");
+
+        Assert.True(forwarder.Routes[0].Failing); // alice's event still waits for its retry
+        Assert.DoesNotContain(_log.Lines, l => l.Contains("delivering again", StringComparison.Ordinal));
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await Wait.UntilAsync(() => _receiver.Accepted("a").Count == 2, "alice's event delivered on its retry");
+        await Wait.UntilAsync(() => _log.Lines.Any(l => l.Contains("delivering again", StringComparison.Ordinal)), "the recovery is logged");
+        Assert.Single(_log.Lines, l => l.Contains("delivery failing (HTTP 500)", StringComparison.Ordinal));
+        Assert.Single(_log.Lines, l => l.Contains("Webhook route a: delivering again after 1 failed attempts over 1.0 s", StringComparison.Ordinal));
+        Assert.False(forwarder.Routes[0].Failing);
+    }
+
+    [Fact]
     public async Task DeadEndpointForASimulatedHour_QueueBoundedOtherRouteGetsEverything()
     {
         _receiver.Answer("dead", _ => new Reply(503));
