@@ -204,7 +204,7 @@ internal static class ForwardCommand
     {
         IEnumerable<string> routes = forwarder.Routes.Select(r =>
             $"{r.Name}: delivered {r.Delivered:N0}, queued {r.Queued:N0}, dead-lettered {r.DeadLettered:N0}"
-            + (r.Disabled ? ", DISABLED (410 Gone)" : r.Failing ? $", failing (last {(r.LastStatus is { } s ? $"HTTP {s}" : "no response")})" : "")
+            + (r.Disabled ? ", DISABLED (410 Gone)" : r.Failing ? $", failing ({r.Retrying:N0} waiting for a retry; last failure {r.LastFailure ?? "none"})" : "")
             + (r.HoldsFeed ? ", full: the feed waits for it" : ""));
         return $"eventstream forward: forwarded {forwarder.Forwarded:N0}, {forwarder.Unacknowledged:N0} not yet acknowledged, {forwarder.CheckpointsWritten:N0} checkpoints saved; {string.Join("; ", routes)}";
     }

@@ -90,6 +90,7 @@ internal sealed class RouteDelivery : IAsyncDisposable
     private long _deadLettered;
     private long _attempts;
     private int _lastStatus;
+    private string? _lastFailure;
 
     public RouteDelivery(WebhookRoute route, WebhookForwarderOptions options, HttpClient http, IWebhookDeadLetterStore deadLetters, Action<Delivery> acknowledged)
     {
@@ -125,7 +126,8 @@ internal sealed class RouteDelivery : IAsyncDisposable
 
     public WebhookRouteStatus Status => new(
         _route.Name, Queued, Interlocked.Read(ref _delivered), Interlocked.Read(ref _deadLettered), Interlocked.Read(ref _attempts),
-        Interlocked.Read(ref _failingSince) != 0, Disabled, Volatile.Read(ref _lastStatus) is var s and not 0 ? s : null, HoldsFeed);
+        Interlocked.Read(ref _failingSince) != 0, Disabled, Volatile.Read(ref _lastStatus) is var s and not 0 ? s : null, HoldsFeed,
+        Math.Max(0, Volatile.Read(ref _retrying)), Volatile.Read(ref _lastFailure));
 
     /// <summary>Queues an event, waiting for room when full (<see cref="WhenQueueFull.Wait"/>).</summary>
     public async ValueTask EnqueueAsync(Delivery delivery, CancellationToken cancellationToken)
@@ -293,6 +295,11 @@ internal sealed class RouteDelivery : IAsyncDisposable
         }
 
         Outcome outcome = await AttemptAsync(delivery, cancellationToken).ConfigureAwait(false);
+        if (outcome.Kind != OutcomeKind.Delivered)
+        {
+            Volatile.Write(ref _lastFailure, Describe(delivery));
+        }
+
         switch (outcome.Kind)
         {
             case OutcomeKind.Delivered:

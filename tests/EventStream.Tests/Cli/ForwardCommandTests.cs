@@ -48,6 +48,24 @@ public sealed class ForwardCommandTests : IAsyncLifetime
         Assert.True(File.Exists(Path.Combine(_dir, "cp.json")));
     }
 
+    [Fact]
+    public async Task Forward_EventsWaitingForTheirRetry_TheStatusLineSaysHowManyAndTheLastFailure()
+    {
+        // Said before as "failing (last HTTP 200)": the last answer of any attempt, another customer's success.
+        _receiver.Answer("hook", d => d.Attempt == 1 ? new Reply(503) : Reply.Ok);
+        var error = new StringWriter();
+        using var stop = new CancellationTokenSource();
+
+        Task<int> run = Program.RunAsync(["forward", "--demo", "--to", _receiver.Url("hook").ToString(), "--status-every", "100ms", "--retry-schedule", "0,1h",
+            "--dead-letters", Path.Combine(_dir, "dead.ndjson")], TextWriter.Null, TextWriter.Synchronized(error), stop.Token);
+        await Wait.UntilAsync(() => System.Text.RegularExpressions.Regex.IsMatch(error.ToString(), @"failing \(([2-9]|\d\d+) waiting for a retry; last failure HTTP 503\)"),
+            "a status line counting the events that wait", TimeSpan.FromSeconds(60));
+        await stop.CancelAsync();
+
+        Assert.Equal(0, await run);
+        Assert.DoesNotContain("last HTTP", error.ToString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--demo")]
     [InlineData("--demo", "--to", "http://hooks.example.com/x")]

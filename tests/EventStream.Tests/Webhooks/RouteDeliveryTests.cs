@@ -226,6 +226,9 @@ public sealed class RouteDeliveryTests : IAsyncLifetime
         await Wait.UntilAsync(() => _receiver.Accepted("a").Any(d => d.WebhookId == "e2"), "bob's event is delivered while alice's waits");
 
         Assert.True(forwarder.Routes[0].Failing); // alice's event still waits for its retry
+        Assert.Equal(1, forwarder.Routes[0].Retrying);
+        Assert.Equal(200, forwarder.Routes[0].LastStatus); // bob's answer
+        Assert.Equal("HTTP 500", forwarder.Routes[0].LastFailure); // alice's
         Assert.DoesNotContain(_log.Lines, l => l.Contains("delivering again", StringComparison.Ordinal));
 
         _time.Advance(TimeSpan.FromSeconds(1));
@@ -234,6 +237,7 @@ public sealed class RouteDeliveryTests : IAsyncLifetime
         Assert.Single(_log.Lines, l => l.Contains("delivery failing (HTTP 500)", StringComparison.Ordinal));
         Assert.Single(_log.Lines, l => l.Contains("Webhook route a: delivering again after 1 failed attempts over 1.0 s", StringComparison.Ordinal));
         Assert.False(forwarder.Routes[0].Failing);
+        Assert.Equal(0, forwarder.Routes[0].Retrying);
     }
 
     [Fact]
