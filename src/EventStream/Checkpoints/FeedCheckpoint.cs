@@ -10,7 +10,7 @@ namespace EventStream.Checkpoints;
 /// <param name="Seen">Ids delivered at or after <paramref name="SweepPosition"/> less a millisecond, with their event times.</param>
 /// <param name="Query">The filters the position belongs to (include/exclude); a checkpoint is refused for other filters.</param>
 /// <param name="LastEventId">The id of the last event taken before this checkpoint, in delivery order: a restart delivers what came after it (see <see cref="Feed.EventFeed.ResumedAfter"/>).</param>
-public sealed record FeedCheckpoint(DateTimeOffset? Cursor, DateTimeOffset SweepPosition, DateTimeOffset? HighWater, IReadOnlyList<SeenEvent> Seen, string Query, string? LastEventId = null)
+public sealed record FeedCheckpoint(DateTimeOffset? Cursor, DateTimeOffset SweepPosition, DateTimeOffset? HighWater, [property: System.Text.Json.Serialization.JsonConverter(typeof(SeenListConverter))] IReadOnlyList<SeenEvent> Seen, string Query, string? LastEventId = null)
 {
     /// <summary>The checkpoint as UTF-8 JSON (the format of <see cref="FileCheckpointStore"/>), for stores of your own.</summary>
     /// <returns>The JSON.</returns>

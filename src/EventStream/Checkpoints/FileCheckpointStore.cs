@@ -65,4 +65,5 @@ public sealed class FileCheckpointStore : ICheckpointStore
 
 [JsonSourceGenerationOptions(WriteIndented = false, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(FeedCheckpoint))]
+[JsonSerializable(typeof(SeenEvent[]))]
 internal sealed partial class CheckpointJson : JsonSerializerContext;

@@ -52,16 +52,19 @@ public class FuzzTests
     public void NdjsonEvents_AnyMutation_ReturnsEventsOrFormatException()
         => Mutations.Of(Ndjson).Sample(bytes => Expect<EventPageFormatException>(() => Touch([.. NdjsonEvents.Read(bytes, IntileryEvents.Catalog)])), iter: Iterations);
 
-    [Fact]
-    public async Task FileCheckpointStoreLoad_AnyMutationOfARealCheckpoint_ReturnsACheckpointOrInvalidData()
+    [Theory]
+    [InlineData(true)] // the seen ids in their compact form
+    [InlineData(false)] // as objects (times finer than a millisecond)
+    public async Task FileCheckpointStoreLoad_AnyMutationOfARealCheckpoint_ReturnsACheckpointOrInvalidData(bool wholeMilliseconds)
     {
+        DateTimeOffset now = wholeMilliseconds ? new DateTimeOffset(2026, 12, 3, 12, 0, 0, 123, TimeSpan.Zero) : DateTimeOffset.UtcNow.AddTicks(1);
         string directory = Directory.CreateTempSubdirectory("eventstream-fuzz-").FullName;
         try
         {
             string original = Path.Combine(directory, "original.json");
             var checkpoint = new FeedCheckpoint(
-                DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddSeconds(-30), DateTimeOffset.UtcNow,
-                [new SeenEvent("ec717144-1c2f-4a4b-9a8d-2f3e4d5c6b7a", DateTimeOffset.UtcNow), new SeenEvent("x\"y", DateTimeOffset.UtcNow)], "include=;exclude=");
+                now, now.AddSeconds(-30), now,
+                [new SeenEvent("ec717144-1c2f-4a4b-9a8d-2f3e4d5c6b7a", now), new SeenEvent("x\"y", now), new SeenEvent("b6b2c1d0-0f1e-4d3c-8b7a-6f5e4d3c2b1a", now.AddMilliseconds(17))], "include=;exclude=");
             await new FileCheckpointStore(original).SaveAsync(checkpoint, CancellationToken.None);
             byte[] saved = File.ReadAllBytes(original);
             long i = 0;
