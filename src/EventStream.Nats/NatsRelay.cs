@@ -312,7 +312,14 @@ public sealed class NatsRelay
         _owned[feed.Key] = owned;
         // A lease not renewed for two thirds of its time may be someone else's soon: the feed stops at its deadline, by
         // its own timer, whatever the renewal round is doing (a round can wait on a connection that hangs).
-        owned.Stop.Token.Register(() => Lose(owned, $"its lease could not be renewed for {_time.GetElapsedTime(owned.RenewedAt).TotalSeconds:F1} s"));
+        // (A release stops the feed too: not a loss, its checkpoint is saved on the way out.)
+        owned.Stop.Token.Register(() =>
+        {
+            if (!owned.Released)
+            {
+                Lose(owned, $"its lease could not be renewed for {_time.GetElapsedTime(owned.RenewedAt).TotalSeconds:F1} s");
+            }
+        });
         owned.Loop = Task.Run(() => PublishAsync(owned, owned.Stop.Token));
         if (_log is not null)
         {
@@ -346,6 +353,7 @@ public sealed class NatsRelay
             return;
         }
 
+        owned.Released = true; // before the feed stops: it is not lost, its last checkpoint is saved (see Held)
         await owned.Stop.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -537,6 +545,7 @@ public sealed class NatsRelay
         private readonly TimeSpan _hold;
         private readonly TimeProvider _time;
         private bool _lost;
+        private bool _released;
 
         public Owned(RelayFeed feed, ulong leaseRevision, long askedAt, TimeSpan hold, TimeProvider time)
         {
@@ -559,6 +568,13 @@ public sealed class NatsRelay
         public CancellationTokenSource Stop { get; }
 
         public Task Loop { get; set; } = Task.CompletedTask;
+
+        /// <summary>Given up by this relay (stopping, rebalancing, its feed ended): set before the feed is stopped.</summary>
+        public bool Released
+        {
+            get => Volatile.Read(ref _released);
+            set => Volatile.Write(ref _released, value);
+        }
 
         /// <summary>Its lease was taken or lapsed (set before the feed is stopped).</summary>
         public bool Lost

@@ -103,6 +103,52 @@ public class NatsRelayTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Operated: every relay stopped with SIGTERM said "checkpoint not saved (… lease … lapsed …)" 45 ms after the
+    /// signal — releasing a feed cancelled it as its lease deadline does, which marked it lost — so a clean stop kept
+    /// the checkpoint of up to 5 s before and the next relay published those events again (dropped by the stream).
+    /// </summary>
+    [Fact]
+    public async Task ARelayStoppedCleanly_SavesItsCheckpointAtTheLastEventPublished_TheNextOneRepublishesNothing()
+    {
+        await using IntilerySimulator simulator = await Loopback.StartAsync(o => { o.Brands = 1; o.Backlog = 300; o.BacklogAge = TimeSpan.FromMinutes(10); o.LiveRate = 0; });
+        await using NatsServer server = await NatsServer.StartAsync();
+        await using NatsConnection nats = server.Connect();
+        NatsRelayOptions OnlyTheLastSave(string instance)
+        {
+            NatsRelayOptions options = Options(simulator, instance);
+            options.ConfigureFeed = o => (o.MaxLateness, o.CheckpointInterval) = (TimeSpan.FromSeconds(2), TimeSpan.FromHours(1)); // no save but the last
+            return options;
+        }
+
+        using (var stop = new CancellationTokenSource())
+        {
+            var relay = new NatsRelay(nats, Feeds(simulator, FeedStart.Beginning), OnlyTheLastSave("first"));
+            Task running = relay.RunAsync(stop.Token);
+            await UntilAsync(() => Task.FromResult(relay.Published >= 300), TimeSpan.FromSeconds(30), "the backlog published");
+            await stop.CancelAsync();
+            await running;
+        }
+
+        SimulatedBrand brand = simulator.Brands[0];
+        INatsKVStore checkpoints = await new NatsKVContext(new NatsJSContext(nats)).GetStoreAsync("eventstream-checkpoints");
+        NatsKVEntry<byte[]> saved = await checkpoints.GetEntryAsync<byte[]>(NatsNames.FeedKey(brand.ClientId, brand.AccountId, brand.BrandId));
+        List<StoredMessage> stored = await StreamContents.ReadAsync(nats);
+        Assert.Equal(stored[^1].MsgId, EventStream.Checkpoints.FeedCheckpoint.FromUtf8Json(saved.Value!).LastEventId);
+        Assert.DoesNotContain(_log.Lines, l => l.Contains("not saved", StringComparison.Ordinal));
+
+        using (var stop = new CancellationTokenSource())
+        {
+            var next = new NatsRelay(nats, Feeds(simulator, FeedStart.Beginning), OnlyTheLastSave("next"));
+            Task running = next.RunAsync(stop.Token);
+            await UntilAsync(() => Task.FromResult(next.OwnedFeeds.Count == 1), TimeSpan.FromSeconds(30), "the next relay takes the feed");
+            await Task.Delay(TimeSpan.FromSeconds(2)); // its feed reads on from the checkpoint (no event is left to read)
+            await stop.CancelAsync();
+            await running;
+            Assert.Equal((0L, 0L), (next.Published, next.Duplicates));
+        }
+    }
+
+    /// <summary>
     /// A checkpoint save that lands late (sent by a relay before an outage in which its lease lapsed, delivered after
     /// another relay took the feed) made the new owner's next save conflict: it gave the feed up for a minute and the
     /// feed stalled. Now the owner, whose lease is good, goes on from that checkpoint; nothing is lost or repeated.
