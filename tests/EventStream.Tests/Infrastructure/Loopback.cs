@@ -38,6 +38,7 @@ internal static class Loopback
 internal sealed class CapturingLogger : ILogger
 {
     private readonly List<string> _lines = [];
+    private readonly List<DateTime> _times = [];
 
     public IReadOnlyList<string> Lines
     {
@@ -46,6 +47,18 @@ internal sealed class CapturingLogger : ILogger
             lock (_lines)
             {
                 return [.. _lines];
+            }
+        }
+    }
+
+    /// <summary>The lines with the time each was logged (for a failure message that must tell what happened when).</summary>
+    public string Timeline
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return string.Join("\n", _lines.Select((l, i) => $"{_times[i]:HH:mm:ss.fff} {l}"));
             }
         }
     }
@@ -59,6 +72,7 @@ internal sealed class CapturingLogger : ILogger
         lock (_lines)
         {
             _lines.Add($"{logLevel}: {formatter(state, exception)} {exception}");
+            _times.Add(DateTime.UtcNow);
         }
     }
 }

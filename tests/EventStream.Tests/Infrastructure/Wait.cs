@@ -18,14 +18,18 @@ internal static class Wait
     }
 
     /// <summary>The same for a condition that must ask a server (polled every <paramref name="poll"/>, 100 ms by default, to spare it).</summary>
-    public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null, TimeSpan? poll = null)
+    public static Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null, TimeSpan? poll = null)
+        => UntilAsync(condition, () => what, timeout, poll);
+
+    /// <summary>The same, the message made when the wait fails (so that it tells what had happened by then).</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, Func<string> what, TimeSpan? timeout = null, TimeSpan? poll = null)
     {
         DateTime deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
             {
-                Assert.Fail($"timed out waiting until {what}");
+                Assert.Fail($"timed out waiting until {what()}");
             }
 
             await Task.Delay(poll ?? TimeSpan.FromMilliseconds(100));
