@@ -38,10 +38,11 @@ internal static class ServeCommand
         var retention = new Option<TimeSpan?>("--retention") { Description = "How long events are kept, by eventTime; older ones are dropped as the API ages them out (e.g. 2m, 1h; default: the backlog's reach plus an hour, 2h with --backlog-age 0s)", CustomParser = r => Duration.Parse(r) };
         var maxEvents = new Option<int>("--max-events") { Description = "The most events held (across brands); past it the oldest are dropped", DefaultValueFactory = _ => ServeMaxEvents };
         var sharedToken = new Option<bool>("--shared-token") { Description = "All brands accept --token (one rate-limit bucket); otherwise brand N accepts TOKEN-N" };
+        var statusEvery = new Option<TimeSpan>("--status-every") { Description = "How often to print the requests served (per second, against --rate-limit) and the 429s on stderr (0s: never)", CustomParser = Duration.Parse, DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
 
         var command = new Command("serve", "Run the simulated Intilery Events API on 127.0.0.1. The first line printed is the base URL for --base-url.")
         {
-            port, token, client, account, brand, backlog, backlogAge, liveRate, lateShare, maxLate, errorRate, seed, rateLimit, burst, inclusive, gzip, brands, sharedToken, retention, maxEvents,
+            port, token, client, account, brand, backlog, backlogAge, liveRate, lateShare, maxLate, errorRate, seed, rateLimit, burst, inclusive, gzip, brands, sharedToken, retention, maxEvents, statusEvery,
         };
         command.SetStoppableAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
@@ -96,6 +97,9 @@ internal static class ServeCommand
             await error.WriteLineAsync(
                 $"Serving {simulator.EventCount} events for {brandsServed} at {simulator.BaseUrl} "
                 + $"(live {options.LiveRate}/s, kept {Describe(options.Retention!.Value)} or {options.MaxEvents:N0} events, limit {(options.RequestsPerSecond > 0 ? $"{options.RequestsPerSecond}/s burst {options.Burst}" : "off")}). Ctrl+C stops.").ConfigureAwait(false);
+            var status = new ServeStatus(simulator, options);
+            TimeSpan every = parse.GetValue(statusEvery);
+            using var timer = new Timer(_ => error.WriteLine(status.Next()), null, every > TimeSpan.Zero ? every : Timeout.InfiniteTimeSpan, every > TimeSpan.Zero ? every : Timeout.InfiniteTimeSpan);
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
@@ -104,10 +108,35 @@ internal static class ServeCommand
             {
             }
 
+            await timer.DisposeAsync().ConfigureAwait(false); // no status line after the last one
+
             await error.WriteLineAsync($"Served {simulator.RequestCount} requests, {simulator.RateLimitedCount} answered 429; {simulator.DroppedEventCount} events aged out, {simulator.EventCount} held.").ConfigureAwait(false);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// What <c>serve</c> says every <c>--status-every</c>: the requests served since the last line, per second against the
+    /// token budget, and the 429s, then the totals (which the lines' counts add up to).
+    /// </summary>
+    internal sealed class ServeStatus(IntilerySimulator simulator, SimulatorOptions options)
+    {
+        private readonly System.Diagnostics.Stopwatch _since = System.Diagnostics.Stopwatch.StartNew();
+        private long _requests;
+        private long _limited;
+
+        public string Next()
+        {
+            long requests = simulator.RequestCount, limited = simulator.RateLimitedCount;
+            double seconds = Math.Max(_since.Elapsed.TotalSeconds, 0.001);
+            _since.Restart();
+            long newRequests = requests - _requests, newLimited = limited - _limited;
+            (_requests, _limited) = (requests, limited);
+            string limit = options.RequestsPerSecond > 0 ? $"limit {options.RequestsPerSecond}/s burst {options.Burst} a token" : "no limit";
+            return $"eventstream serve: {newRequests:N0} requests in {seconds:0.#} s ({newRequests / seconds:0.##}/s; {limit}), {newLimited:N0} answered 429; "
+                + $"{requests:N0} requests, {limited:N0} answered 429 since start; {simulator.EventCount:N0} events held";
+        }
     }
 
     // 1h, 2m, 90s: how --retention reads back.

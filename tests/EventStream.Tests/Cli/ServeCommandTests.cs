@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -5,7 +6,7 @@ using EventStream.Tests.Infrastructure;
 
 namespace EventStream.Tests.Cli;
 
-public class ServeCommandTests
+public partial class ServeCommandTests
 {
     [Fact]
     public async Task Serve_FirstLineIsTheBaseUrl_ThatAnswersLikeTheApi()
@@ -39,6 +40,66 @@ public class ServeCommandTests
         await serve.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(0, serve.Process.ExitCode);
+    }
+
+    [Fact]
+    public async Task Serve_StatusLines_CountTheRequestsAndThe429s_AndAddUpToTheTotals()
+    {
+        await using CliProcess serve = CliProcess.Start(["serve", "--live-rate", "0", "--backlog", "10", "--token", "t", "--rate-limit", "2", "--burst", "3", "--status-every", "500ms"]);
+        string baseUrl = (await serve.Output.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))!;
+        var lines = new List<string>();
+        Task reading = Task.Run(async () =>
+        {
+            while (await serve.Error.ReadLineAsync() is { } line)
+            {
+                lock (lines)
+                {
+                    lines.Add(line);
+                }
+            }
+        });
+
+        using var http = new HttpClient();
+        HttpStatusCode[] answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(async _ =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, baseUrl + "demo/demo/DEMO/v1/events?size=10&sort=asc");
+            request.Headers.Add("auth-token", "t");
+            request.Content = new ByteArrayContent([]) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
+            using HttpResponseMessage response = await http.SendAsync(request);
+            return response.StatusCode;
+        }));
+        int limited = answers.Count(a => a == HttpStatusCode.TooManyRequests);
+        Assert.InRange(limited, 1, 9); // a burst of 3 (and what refills meanwhile) answered, the rest refused
+        Assert.Equal(12 - limited, answers.Count(a => a == HttpStatusCode.OK));
+
+        string totals = $"12 requests, {limited} answered 429 since start";
+        await Wait.UntilAsync(() => { lock (lines) { return lines.Any(l => l.Contains(totals, StringComparison.Ordinal)); } }, $"a status line saying '{totals}'");
+        serve.Signal("TERM");
+        await serve.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await reading.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // However the burst fell across the intervals, the lines' own counts add up to what was asked and refused.
+        var status = lines.Select(l => StatusLine().Match(l)).Where(m => m.Success).ToList();
+        Assert.Equal(12, status.Sum(m => int.Parse(m.Groups["requests"].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture)));
+        Assert.Equal(limited, status.Sum(m => int.Parse(m.Groups["limited"].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture)));
+        Assert.All(status, m => Assert.Contains("limit 2/s burst 3 a token", m.Value, StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("Served 12 requests, " + limited + " answered 429", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("auth-token", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(0, serve.Process.ExitCode);
+    }
+
+    [Fact]
+    public async Task Serve_StatusEveryZero_PrintsNoStatusLine()
+    {
+        await using CliProcess serve = CliProcess.Start(["serve", "--live-rate", "0", "--backlog", "0", "--status-every", "0s"]);
+        Assert.NotNull(await serve.Output.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        await Task.Delay(TimeSpan.FromSeconds(1)); // a line every 0 s would have printed many by now
+        serve.Signal("TERM");
+        await serve.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        string error = await serve.Error.ReadToEndAsync();
+        Assert.DoesNotContain("eventstream serve:", error, StringComparison.Ordinal);
+        Assert.Contains("Served 0 requests", error, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -85,4 +146,7 @@ public class ServeCommandTests
         Assert.Equal(2, exitCode);
         Assert.Contains($"eventstream serve: {option}:", error.ToString(), StringComparison.Ordinal);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^eventstream serve: (?<requests>[0-9,]+) requests in .*\\), (?<limited>[0-9,]+) answered 429; ")]
+    private static partial System.Text.RegularExpressions.Regex StatusLine();
 }
