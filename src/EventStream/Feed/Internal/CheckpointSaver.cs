@@ -160,11 +160,12 @@ internal sealed class CheckpointSaver : IDisposable
                 // A full disk or a read-only directory: the store's previous checkpoint is intact (temp file + rename).
                 // Delivery goes on; the saver tries again with backoff and says so.
                 Interlocked.Increment(ref _failures);
-                Interlocked.Increment(ref _failuresTotal);
                 if (_logger is not null)
                 {
                     FeedLog.CheckpointFailed(_logger, ex.Message, RetryDelay().TotalSeconds);
                 }
+
+                Interlocked.Increment(ref _failuresTotal); // after the failure is said: a reader that sees the count sees the line
 
                 _onFailure();
                 WakeWaiters(); // a consumer waiting for this save goes on: the bound is suspended while saves fail
