@@ -96,7 +96,7 @@ internal static class ServeCommand
                 : $"{options.Brands} brands ({simulator.Brands[0]} … {simulator.Brands[^1]}; tokens {(options.SharedToken ? "shared" : "TOKEN-N for brand N")})";
             await error.WriteLineAsync(
                 $"Serving {simulator.EventCount} events for {brandsServed} at {simulator.BaseUrl} "
-                + $"(live {options.LiveRate}/s, kept {Describe(options.Retention!.Value)} or {options.MaxEvents:N0} events, limit {(options.RequestsPerSecond > 0 ? $"{options.RequestsPerSecond}/s burst {options.Burst}" : "off")}). Ctrl+C stops.").ConfigureAwait(false);
+                + $"(live {options.LiveRate}/s, kept {Describe(options.Retention!.Value)} or {options.MaxEvents:N0} events, {Limit(options)}). Ctrl+C stops.").ConfigureAwait(false);
             var status = new ServeStatus(simulator, options);
             TimeSpan every = parse.GetValue(statusEvery);
             using var timer = new Timer(_ => error.WriteLine(status.Next()), null, every > TimeSpan.Zero ? every : Timeout.InfiniteTimeSpan, every > TimeSpan.Zero ? every : Timeout.InfiniteTimeSpan);
@@ -133,11 +133,14 @@ internal static class ServeCommand
             _since.Restart();
             long newRequests = requests - _requests, newLimited = limited - _limited;
             (_requests, _limited) = (requests, limited);
-            string limit = options.RequestsPerSecond > 0 ? $"limit {options.RequestsPerSecond}/s burst {options.Burst} a token" : "no limit";
-            return $"eventstream serve: {newRequests:N0} requests in {seconds:0.#} s ({newRequests / seconds:0.##}/s; {limit}), {newLimited:N0} answered 429; "
+            return $"eventstream serve: {newRequests:N0} requests in {seconds:0.#} s ({newRequests / seconds:0.##}/s; {Limit(options)}), {newLimited:N0} answered 429; "
                 + $"{requests:N0} requests, {limited:N0} answered 429 since start; {simulator.EventCount:N0} events held";
         }
     }
+
+    // The token budget, as both the start line and the status lines give it.
+    private static string Limit(SimulatorOptions options)
+        => options.RequestsPerSecond > 0 ? $"limit {options.RequestsPerSecond}/s burst {options.Burst} a token" : "limit off";
 
     // 1h, 2m, 90s: how --retention reads back.
     private static string Describe(TimeSpan span)

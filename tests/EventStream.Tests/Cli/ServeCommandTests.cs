@@ -18,10 +18,7 @@ public partial class ServeCommandTests
         Assert.Matches("^http://127\\.0\\.0\\.1:[0-9]+/track/$", baseUrl);
 
         using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, baseUrl + "acme/main/ACME/v1/events?size=100&sort=asc");
-        request.Headers.Add("auth-token", "cli-token");
-        request.Content = new ByteArrayContent([]) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
-        using HttpResponseMessage response = await http.SendAsync(request);
+        using HttpResponseMessage response = await GetAsync(http, baseUrl + "acme/main/ACME/v1/events?size=100&sort=asc", "cli-token");
         using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -62,10 +59,7 @@ public partial class ServeCommandTests
         using var http = new HttpClient();
         HttpStatusCode[] answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(async _ =>
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, baseUrl + "demo/demo/DEMO/v1/events?size=10&sort=asc");
-            request.Headers.Add("auth-token", "t");
-            request.Content = new ByteArrayContent([]) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
-            using HttpResponseMessage response = await http.SendAsync(request);
+            using HttpResponseMessage response = await GetAsync(http, baseUrl + "demo/demo/DEMO/v1/events?size=10&sort=asc", "t");
             return response.StatusCode;
         }));
         int limited = answers.Count(a => a == HttpStatusCode.TooManyRequests);
@@ -145,6 +139,15 @@ public partial class ServeCommandTests
 
         Assert.Equal(2, exitCode);
         Assert.Contains($"eventstream serve: {option}:", error.ToString(), StringComparison.Ordinal);
+    }
+
+    // A GET as the API wants it: the token, and a content-type (on an empty body, the only place .NET allows it).
+    private static async Task<HttpResponseMessage> GetAsync(HttpClient http, string url, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Add("auth-token", token);
+        request.Content = new ByteArrayContent([]) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
+        return await http.SendAsync(request);
     }
 
     [System.Text.RegularExpressions.GeneratedRegex("^eventstream serve: (?<requests>[0-9,]+) requests in .*\\), (?<limited>[0-9,]+) answered 429; ")]
